@@ -1,0 +1,184 @@
+"""Audio in and out: reading, resampling, loudness, atomic WAV writes, windows.
+
+All audio inside the project is ``float32`` mono, shape ``(n_samples,)``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import lfilter
+
+# Below this RMS (about -100 dBFS) a signal is treated as silent.
+SILENCE_RMS = 1e-5
+
+
+class AudioError(ValueError):
+    """A file that cannot serve as audio (missing, unreadable, silent, short)."""
+
+
+def to_mono(audio: np.ndarray) -> np.ndarray:
+    """Average channels: ``(n,)`` or ``(n, channels)`` -> ``(n,)`` float32."""
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim == 2:
+        audio = audio.mean(axis=1)
+    elif audio.ndim != 1:
+        raise ValueError(f"audio must be 1-D or (n, channels), got shape {audio.shape}")
+    return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
+    """Resample mono audio with soxr (high quality); a no-op when rates match."""
+    audio = np.asarray(audio, dtype=np.float32)
+    if int(sr_in) == int(sr_out):
+        return audio
+    import soxr
+
+    return soxr.resample(audio, int(sr_in), int(sr_out), quality="HQ").astype(np.float32)
+
+
+def fix_length(audio: np.ndarray, n: int) -> np.ndarray:
+    """Cut or zero-pad to exactly ``n`` samples."""
+    if len(audio) >= n:
+        return audio[:n]
+    return np.pad(audio, (0, n - len(audio)))
+
+
+def load_audio(path: str | os.PathLike, sr: int | None = None) -> tuple[np.ndarray, int]:
+    """Read any file libsndfile reads (WAV, FLAC, OGG/Vorbis, MP3) as mono float32.
+
+    Returns ``(audio, sample_rate)``; resampled to ``sr`` when given.
+    Raises :class:`AudioError` naming the file when it is missing or unreadable.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"{path}: file not found")
+    try:
+        data, file_sr = sf.read(str(path), dtype="float32", always_2d=False)
+    except Exception as exc:  # libsndfile's own errors are terse
+        try:
+            import librosa
+
+            data, file_sr = librosa.load(str(path), sr=None, mono=True)
+        except Exception:
+            raise AudioError(f"{path}: cannot read audio ({exc})") from exc
+    audio = to_mono(data)
+    if sr is not None:
+        audio, file_sr = resample(audio, file_sr, sr), sr
+    return audio, int(file_sr)
+
+
+# --- loudness (ITU-R BS.1770-4, mono) ---------------------------------------
+
+def _k_weighting(sr: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The two biquads of BS.1770's K-weighting, derived for any sample rate."""
+    # High-shelf (pre-filter), from the standard's analog prototype.
+    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+    k = np.tan(np.pi * f0 / sr)
+    vh = 10 ** (gain_db / 20)
+    vb = vh ** 0.4996667741545416
+    a0 = 1 + k / q + k * k
+    b_shelf = np.array([(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0])
+    a_shelf = np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
+    # High-pass (RLB weighting).
+    f0, q = 38.13547087602444, 0.5003270373238773
+    k = np.tan(np.pi * f0 / sr)
+    a0 = 1 + k / q + k * k
+    b_hp = np.array([1.0, -2.0, 1.0])
+    a_hp = np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
+    return [(b_shelf, a_shelf), (b_hp, a_hp)]
+
+
+def integrated_loudness(audio: np.ndarray, sr: int) -> float:
+    """Integrated loudness in LUFS (BS.1770-4 gating); ``-inf`` for silence."""
+    x = np.asarray(audio, dtype=np.float64)
+    for b, a in _k_weighting(sr):
+        x = lfilter(b, a, x)
+    block, step = int(0.4 * sr), int(0.1 * sr)
+    if len(x) < block:
+        powers = np.array([np.mean(x ** 2)]) if len(x) else np.array([0.0])
+    else:
+        starts = np.arange(0, len(x) - block + 1, step)
+        csum = np.concatenate([[0.0], np.cumsum(x ** 2)])
+        powers = (csum[starts + block] - csum[starts]) / block
+    with np.errstate(divide="ignore"):
+        lk = -0.691 + 10 * np.log10(powers)
+    gated = powers[lk > -70]
+    if gated.size == 0:
+        return float("-inf")
+    rel = -0.691 + 10 * np.log10(gated.mean()) - 10
+    gated = powers[(lk > -70) & (lk > rel)]
+    return float(-0.691 + 10 * np.log10(gated.mean()))
+
+
+def normalize_loudness(audio: np.ndarray, sr: int, target_lufs: float = -18.0,
+                       peak_dbfs: float = -1.0) -> np.ndarray:
+    """Scale to ``target_lufs``; if that would push a peak over ``peak_dbfs``,
+    scale less, so the result never clips. Silence is returned unchanged."""
+    audio = np.asarray(audio, dtype=np.float32)
+    lufs = integrated_loudness(audio, sr)
+    if not np.isfinite(lufs):
+        return audio
+    gain = 10 ** ((target_lufs - lufs) / 20)
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    ceiling = 10 ** (peak_dbfs / 20)
+    if peak * gain > ceiling:
+        gain = ceiling / peak
+    return (audio * gain).astype(np.float32)
+
+
+def is_silent(audio: np.ndarray) -> bool:
+    return audio.size == 0 or float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) < SILENCE_RMS
+
+
+# --- writing -------------------------------------------------------------------
+
+def write_wav_atomic(path: str | os.PathLike, audio: np.ndarray, sr: int,
+                     subtype: str = "PCM_16") -> Path:
+    """Write a WAV so that ``path`` either does not exist or is complete.
+
+    The data goes to a temporary file in the same folder, is flushed to disk,
+    then renamed over ``path`` (an atomic rename on POSIX file systems).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.wav", dir=path.parent)
+    os.close(fd)
+    try:
+        sf.write(tmp, np.clip(audio, -1.0, 1.0), sr, subtype=subtype, format="WAV")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def wav_is_valid(path: str | os.PathLike, sr: int, n_samples: int) -> bool:
+    """True when ``path`` is a readable mono WAV of ``sr`` Hz and ``n_samples`` frames."""
+    try:
+        info = sf.info(str(path))
+    except Exception:
+        return False
+    return info.samplerate == sr and info.channels == 1 and info.frames == n_samples
+
+
+# --- windows ---------------------------------------------------------------------
+
+def middle_windows(audio: np.ndarray, sr: int, window_s: float, max_windows: int) -> list[np.ndarray]:
+    """Up to ``max_windows`` adjacent, non-overlapping windows from the middle.
+
+    A track shorter than ``max_windows`` windows gives as many as fit; shorter
+    than one window gives none (the caller decides whether to pad or skip).
+    """
+    n = int(round(window_s * sr))
+    count = min(max_windows, len(audio) // n)
+    if count <= 0:
+        return []
+    start = (len(audio) - count * n) // 2
+    return [audio[start + i * n: start + (i + 1) * n] for i in range(count)]
