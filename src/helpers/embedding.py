@@ -8,9 +8,11 @@ batch of equal-length clips into one vector each.
 from __future__ import annotations
 
 import abc
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
 from .audio import resample, to_mono
 from .registry import Registry
@@ -78,3 +80,112 @@ EMBEDDERS.register("passt", "helpers.passt:PasstEmbedder")
 def load_embedder(name: str = "musicnn", **options) -> Embedder:
     """Build the embedder backend registered as ``name`` with ``options``."""
     return EMBEDDERS.get(name)(**options)
+
+
+# --- the stage driver ----------------------------------------------------------------
+
+def _load_windows(path: str, sr: int, window_s: float | None, max_windows: int) -> tuple[list[np.ndarray], str | None]:
+    """The windows to embed from one file, or ``([], reason)`` for a skip."""
+    from .audio import AudioError, is_silent, load_audio, middle_windows
+
+    try:
+        audio, _ = load_audio(path, sr=sr)
+    except AudioError as exc:
+        return [], str(exc)
+    if is_silent(audio):
+        return [], "silent"
+    if window_s is None:
+        return [audio], None
+    windows = middle_windows(audio, sr, window_s, max_windows)
+    if not windows:
+        return [], f"shorter than one {window_s:g} s window ({len(audio) / sr:.2f} s)"
+    return windows, None
+
+
+def embed_files(items: pd.DataFrame, out_dir: str | Path, name: str, embedder: Embedder,
+                batch_size: int = 16, window_s: float | None = None, max_windows: int = 1,
+                chunk_size: int = 256, progress: bool = True) -> dict:
+    """Embed audio files, resumably, into ``out_dir/<name>.npz``.
+
+    Args:
+        items: table with ``id`` and ``path`` (one row per file).
+        name: output name (``synthetic``, ``real``).
+        window_s: cut each file into up to ``max_windows`` windows of this
+            length from its middle (``None``: embed whole files, which must
+            then share one length).
+        chunk_size: files per resumable chunk (``<name>.chunks/chunk-NNNNN.npz``).
+    Returns:
+        ``{"ids": (m,), "window": (m,), "X": (m, dim), "skipped": DataFrame(id, path, reason)}``
+        with one row per embedded window, in the order of ``items``.
+    Files that are missing, unreadable, silent or shorter than one window are
+    listed in ``skipped`` (and in ``<name>.skipped.csv``), never fatal.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tqdm.auto import tqdm
+
+    from .data import save_npz, write_csv
+
+    out_dir = Path(out_dir)
+    chunk_dir = out_dir / f"{name}.chunks"
+    chunk_dir.mkdir(parents=True, exist_ok=True)
+    done_ids: set[str] = set()
+    for f in sorted(chunk_dir.glob("chunk-*.npz")):
+        with np.load(f, allow_pickle=False) as z:
+            done_ids.update(z["files"].tolist())
+    todo = items[~items["id"].astype(str).isin(done_ids)]
+    next_chunk = len(list(chunk_dir.glob("chunk-*.npz")))
+    sr = embedder.sample_rate
+    chunks = [todo.iloc[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
+    bar = tqdm(total=len(items), initial=len(items) - len(todo), unit="file",
+               desc=f"embed {name} ({embedder.name})", disable=not progress)
+
+    def load_chunk(chunk):
+        return [_load_windows(p, sr, window_s, max_windows) for p in chunk["path"]]
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # reads the next chunk while this one is embedded
+        future = pool.submit(load_chunk, chunks[0]) if chunks else None
+        for k, chunk in enumerate(chunks):
+            loaded = future.result()
+            future = pool.submit(load_chunk, chunks[k + 1]) if k + 1 < len(chunks) else None
+            ids, wins, audio, skip = [], [], [], []
+            for (wl, reason), cid, path in zip(loaded, chunk["id"].astype(str), chunk["path"]):
+                if reason:
+                    skip.append([cid, path, reason])
+                for w, a in enumerate(wl):
+                    ids.append(cid), wins.append(w), audio.append(a)
+            X = embedder.embed_many(audio, sr, batch_size=batch_size) if audio else np.zeros((0, embedder.dim), np.float32)
+            skip_arr = np.array(skip, dtype=str).reshape(-1, 3)
+            save_npz(chunk_dir / f"chunk-{next_chunk:05d}.npz", files=np.array(chunk["id"].astype(str).tolist()),
+                     ids=np.array(ids, dtype=str), window=np.array(wins, dtype=np.int32),
+                     X=X.astype(np.float32), skipped=skip_arr)
+            next_chunk += 1
+            bar.update(len(chunk))
+    bar.close()
+
+    # assemble, in the order of `items`
+    parts, skipped = {}, []
+    for f in sorted(chunk_dir.glob("chunk-*.npz")):
+        with np.load(f, allow_pickle=False) as z:
+            for i, w, x in zip(z["ids"], z["window"], z["X"]):
+                parts.setdefault(str(i), []).append((int(w), x))
+            skipped.extend(z["skipped"].tolist())
+    ids, wins, rows = [], [], []
+    for cid in items["id"].astype(str):
+        for w, x in sorted(parts.get(cid, []), key=lambda t: t[0]):
+            ids.append(cid), wins.append(w), rows.append(x)
+    wanted = set(items["id"].astype(str))
+    skipped_df = pd.DataFrame([s for s in skipped if s[0] in wanted], columns=["id", "path", "reason"])
+    X = np.stack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dim), np.float32)
+    save_npz(out_dir / f"{name}.npz", ids=np.array(ids, dtype=str), window=np.array(wins, dtype=np.int32), X=X)
+    write_csv(skipped_df, out_dir / f"{name}.skipped.csv")
+    return {"ids": np.array(ids, dtype=str), "window": np.array(wins, dtype=np.int32), "X": X, "skipped": skipped_df}
+
+
+def load_embeddings(out_dir: str | Path, name: str) -> dict:
+    """Read ``<name>.npz`` written by :func:`embed_files`."""
+    path = Path(out_dir) / f"{name}.npz"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run stage 3 (03_embed) first")
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}

@@ -10,17 +10,20 @@ resumes with nothing lost or duplicated.
 from __future__ import annotations
 
 import abc
-import json
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .audio import fix_length, normalize_loudness, resample, to_mono, wav_is_valid, write_wav_atomic
 from .registry import Registry
+
+if TYPE_CHECKING:
+    from .config import GenerationConfig
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,168 @@ GENERATORS.register("audiocraft", "helpers.musicgen:AudioCraftGenerator")
 def load_generator(name: str, **options) -> Generator:
     """Build the generator backend registered as ``name`` with ``options``."""
     return GENERATORS.get(name)(**options)
+
+
+# --- the stage driver ----------------------------------------------------------------
+
+MANIFEST_COLUMNS = ["id", "file_name", "label", "genre", "description", "prompt", "seed",
+                    "backend", "sample_rate", "n_samples", "lufs", "peak_dbfs"]
+
+log = logging.getLogger(__name__)
+
+
+def generation_settings(cfg: "GenerationConfig") -> dict:
+    """The settings that decide a clip's bytes (batch size and workers do not)."""
+    return {"backend": cfg.backend, "options": dict(cfg.options), "duration_s": cfg.duration_s,
+            "sample_rate": cfg.sample_rate, "loudness_lufs": cfg.loudness_lufs, "peak_dbfs": cfg.peak_dbfs}
+
+
+def finish_clip(audio: np.ndarray, source_sr: int, cfg: "GenerationConfig") -> np.ndarray:
+    """Mono, target rate, exact length, loudness-normalised with a peak ceiling."""
+    audio = to_mono(audio)
+    audio = resample(audio, source_sr, cfg.sample_rate)
+    audio = fix_length(audio, int(round(cfg.duration_s * cfg.sample_rate)))
+    return normalize_loudness(audio, cfg.sample_rate, cfg.loudness_lufs, cfg.peak_dbfs)
+
+
+def _manifest_row(req: ClipRequest, file_name: str, audio: np.ndarray, cfg) -> dict:
+    from .audio import integrated_loudness
+
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    return {"id": req.id, "file_name": file_name, "label": req.genre, "genre": req.genre,
+            "description": req.description, "prompt": req.prompt, "seed": int(req.seed),
+            "backend": cfg.backend, "sample_rate": cfg.sample_rate, "n_samples": int(len(audio)),
+            "lufs": round(integrated_loudness(audio, cfg.sample_rate), 3),
+            "peak_dbfs": round(20 * np.log10(max(peak, 1e-12)), 3)}
+
+
+def _clip_file(req: ClipRequest) -> str:
+    return f"{req.genre}/{req.id}.wav"
+
+
+def _make_batch(generator: Generator, batch: Sequence[ClipRequest], out_dir: Path, cfg) -> list[dict]:
+    """Generate, finish and atomically write one batch; return its manifest rows."""
+    from .audio import is_silent
+
+    rows = []
+    for req, audio in zip(batch, generator.generate_batch(batch)):
+        clip = finish_clip(audio, generator.sample_rate, cfg)
+        if is_silent(clip):
+            raise RuntimeError(f"generator {cfg.backend!r} returned silence for clip {req.id!r} (prompt {req.prompt!r})")
+        write_wav_atomic(out_dir / _clip_file(req), clip, cfg.sample_rate)
+        rows.append(_manifest_row(req, _clip_file(req), clip, cfg))
+    return rows
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(cfg) -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    _WORKER["generator"] = load_generator(cfg.backend, duration_s=cfg.duration_s, **cfg.options)
+    _WORKER["cfg"] = cfg
+
+
+def _worker_batch(batch: list[ClipRequest], out_dir: str) -> list[dict]:
+    return _make_batch(_WORKER["generator"], batch, Path(out_dir), _WORKER["cfg"])
+
+
+def requests_from_table(prompts: pd.DataFrame) -> list[ClipRequest]:
+    return [ClipRequest(id=str(r.id), genre=str(r.genre), description=str(r.description),
+                        prompt=str(r.prompt), seed=int(r.seed)) for r in prompts.itertuples()]
+
+
+def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationConfig",
+                   generator: Generator | None = None, shard: str | tuple[int, int] | None = None,
+                   progress: bool = True) -> pd.DataFrame:
+    """Make the clips of a prompts table, resuming whatever is already done.
+
+    Writes ``out_dir/<Genre>/<id>.wav`` (atomically) and the manifest
+    ``out_dir/metadata.csv`` (``metadata.shard-i-of-n.csv`` for a shard),
+    rewritten after every batch. A re-run keeps every clip that is listed and
+    valid, adopts valid clips written just before a kill, and makes only the
+    rest, so the result equals an uninterrupted run.
+
+    Args:
+        prompts: table with ``id, genre, description, prompt, seed``.
+        cfg: the ``generation`` section of the config.
+        generator: an already built backend (else built from ``cfg``; with
+            ``cfg.workers > 1`` each worker process builds its own).
+        shard: ``"i/n"``: make only rows i, i+n, ... (see :func:`data.take_shard`).
+    Returns:
+        The manifest of this shard, one row per clip.
+    """
+    from tqdm.auto import tqdm
+
+    from .data import Stage, manifest_name, parse_shard, take_shard, write_csv
+
+    out_dir = Path(out_dir)
+    stage = Stage(out_dir)
+    stage.check_settings(generation_settings(cfg), "clips")
+    shard = parse_shard(shard)
+    prompts = take_shard(prompts, shard)
+    manifest_path = out_dir / manifest_name("metadata", shard)
+    n_samples = int(round(cfg.duration_s * cfg.sample_rate))
+
+    done: dict[str, dict] = {}
+    if manifest_path.exists():
+        for row in pd.read_csv(manifest_path).to_dict("records"):
+            if wav_is_valid(out_dir / row["file_name"], cfg.sample_rate, n_samples):
+                done[row["id"]] = row
+    requests = requests_from_table(prompts)
+    wanted = {r.id for r in requests}
+    done = {k: v for k, v in done.items() if k in wanted}
+    pending = []
+    for req in requests:
+        if req.id in done:
+            continue
+        path = out_dir / _clip_file(req)
+        if wav_is_valid(path, cfg.sample_rate, n_samples):  # written just before a kill
+            from .audio import load_audio
+
+            done[req.id] = _manifest_row(req, _clip_file(req), load_audio(path)[0], cfg)
+        else:
+            pending.append(req)
+
+    def save():
+        order = [r.id for r in requests if r.id in done]
+        write_csv(pd.DataFrame([done[i] for i in order], columns=MANIFEST_COLUMNS), manifest_path)
+
+    save()
+    batches = [pending[i:i + cfg.batch_size] for i in range(0, len(pending), cfg.batch_size)]
+    bar = tqdm(total=len(requests), initial=len(requests) - len(pending), unit="clip",
+               desc=f"generate ({cfg.backend})", disable=not progress)
+    with stage.profile(backend=cfg.backend, shard=list(shard), clips_total=len(requests),
+                       clips_made=len(pending), batch_size=cfg.batch_size, workers=cfg.workers) as prof:
+        t0 = time.perf_counter()
+        if cfg.workers > 1 and generator is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = mp.get_context("spawn")
+            with ProcessPoolExecutor(cfg.workers, mp_context=ctx, initializer=_worker_init, initargs=(cfg,)) as pool:
+                futures = [pool.submit(_worker_batch, b, str(out_dir)) for b in batches]
+                try:
+                    for fut in futures:  # in submission order: the manifest grows deterministically
+                        rows = fut.result()
+                        for row in rows:
+                            done[row["id"]] = row
+                        save()
+                        bar.update(len(rows))
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    raise
+        else:
+            if generator is None and batches:
+                generator = load_generator(cfg.backend, duration_s=cfg.duration_s, **cfg.options)
+            for batch in batches:
+                for row in _make_batch(generator, batch, out_dir, cfg):
+                    done[row["id"]] = row
+                save()
+                bar.update(len(batch))
+        bar.close()
+        prof["clips_per_s"] = round(len(pending) / max(time.perf_counter() - t0, 1e-9), 3)
+    return pd.read_csv(manifest_path)

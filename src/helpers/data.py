@@ -1,0 +1,324 @@
+"""Run folders, manifests, done-markers, stage profiles, shards and datasets.
+
+Layout of one run (``Config.run_dir``)::
+
+    config.yaml                 the resolved configuration of the last stage run
+    prompts/prompts.csv         stage 1
+    clips/<Genre>/<id>.wav      stage 2: the generated dataset, one folder per genre
+    clips/metadata.csv          stage 2 manifest (Hugging Face ``audiofolder`` metadata)
+    embeddings/<backend>/       stage 3: synthetic.npz, real.npz, manifests
+    model/                      stage 4: classifier, split, history
+    evaluation/                 stage 5: predictions, figures
+    metrics.json                stage 5 headline metrics
+
+Each stage folder holds ``profile.json`` (time, settings, counts) and a
+``.done`` marker written last; a re-run skips finished work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
+
+
+# --- atomic files -------------------------------------------------------------
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_csv(table: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a table as CSV atomically (no index)."""
+    return atomic_write_text(path, table.to_csv(index=False, lineterminator="\n"))
+
+
+def write_json(obj, path: str | os.PathLike) -> Path:
+    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def save_npz(path: str | os.PathLike, **arrays) -> Path:
+    """``np.savez`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npz", dir=path.parent)
+    os.close(fd)
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# --- stages -------------------------------------------------------------------------
+
+@dataclass
+class Stage:
+    """One stage's folder with its done-marker and JSON profile."""
+
+    path: Path
+
+    def __post_init__(self):
+        self.path = Path(self.path)
+        self.path.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def done_marker(self) -> Path:
+        return self.path / ".done"
+
+    def is_done(self, settings: dict | None = None) -> bool:
+        """Finished, and (when given) with the same settings."""
+        if not self.done_marker.exists():
+            return False
+        if settings is None:
+            return True
+        try:
+            return json.loads(self.done_marker.read_text()).get("settings") == _plain(settings)
+        except (OSError, ValueError):
+            return False
+
+    def mark_done(self, settings: dict | None = None, **info) -> None:
+        write_json({"settings": _plain(settings or {}), **info}, self.done_marker)
+
+    def clear_done(self) -> None:
+        self.done_marker.unlink(missing_ok=True)
+
+    def check_settings(self, settings: dict, what: str) -> None:
+        """Record ``settings`` on first use; refuse to mix work made with others.
+
+        Raises ``RuntimeError`` naming the differing keys, so results made
+        with one setting are never silently combined with (or replaced by)
+        results of another: the user picks another run folder or deletes it.
+        """
+        path = self.path / "settings.json"
+        settings = _plain(settings)
+        if path.exists():
+            old = json.loads(path.read_text())
+            if old != settings:
+                keys = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
+                raise RuntimeError(
+                    f"{self.path} holds {what} made with other settings (differ in {keys}: "
+                    f"{ {k: old.get(k) for k in keys} } vs { {k: settings.get(k) for k in keys} }). "
+                    f"Use another run_dir, or delete {self.path} to start this stage over."
+                )
+        else:
+            write_json(settings, path)
+
+    @contextmanager
+    def profile(self, **info) -> Iterator[dict]:
+        """Time a block and write ``profile.json`` (elapsed, peak memory, info)."""
+        record = dict(info)
+        start = time.perf_counter()
+        try:
+            yield record
+        finally:
+            record["elapsed_s"] = round(time.perf_counter() - start, 3)
+            record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+            record["peak_rss_mb"] = _peak_rss_mb()
+            try:
+                import torch
+
+                if torch.cuda.is_available():
+                    record["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2 ** 20, 1)
+            except ImportError:
+                pass
+            write_json(record, self.path / "profile.json")
+
+
+def _plain(obj):
+    return json.loads(json.dumps(obj, sort_keys=True, default=_json_default))
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    except Exception:  # pragma: no cover - non-POSIX
+        return None
+
+
+# --- shards -------------------------------------------------------------------------
+
+def parse_shard(shard: str | tuple[int, int] | None) -> tuple[int, int]:
+    """``"i/n"`` or ``(i, n)`` -> ``(i, n)`` with 0 <= i < n; ``None`` -> ``(0, 1)``."""
+    if shard is None:
+        return 0, 1
+    if isinstance(shard, str):
+        try:
+            i, n = (int(x) for x in shard.split("/"))
+        except ValueError:
+            raise ValueError(f"shard must look like 'i/n' (e.g. '0/4'), got {shard!r}") from None
+    else:
+        i, n = shard
+    if not (n >= 1 and 0 <= i < n):
+        raise ValueError(f"shard index must satisfy 0 <= i < n, got {i}/{n}")
+    return i, n
+
+
+def take_shard(table: pd.DataFrame, shard: tuple[int, int]) -> pd.DataFrame:
+    """Rows ``i, i+n, i+2n, ...``: shards split the table with no overlap and
+    mix genres evenly."""
+    i, n = shard
+    return table.iloc[i::n]
+
+
+def manifest_name(base: str, shard: tuple[int, int]) -> str:
+    i, n = shard
+    return f"{base}.csv" if n == 1 else f"{base}.shard-{i:04d}-of-{n:04d}.csv"
+
+
+def merge_shard_manifests(folder: str | os.PathLike, base: str, key: str = "id") -> pd.DataFrame:
+    """Merge ``<base>.csv`` and every ``<base>.shard-*.csv`` in ``folder`` into
+    ``<base>.csv`` (one row per ``key``, sorted), and return it."""
+    folder = Path(folder)
+    parts = [pd.read_csv(p) for p in sorted(folder.glob(f"{base}.shard-*.csv"))]
+    if (folder / f"{base}.csv").exists():
+        parts.insert(0, pd.read_csv(folder / f"{base}.csv"))
+    if not parts:
+        raise FileNotFoundError(f"no {base}.csv or {base}.shard-*.csv in {folder}")
+    merged = pd.concat(parts, ignore_index=True).drop_duplicates(subset=[key], keep="last")
+    merged = merged.sort_values(key).reset_index(drop=True)
+    write_csv(merged, folder / f"{base}.csv")
+    return merged
+
+
+# --- the generated dataset -------------------------------------------------------------
+
+def load_clip_manifest(run_dir: str | os.PathLike) -> pd.DataFrame:
+    """The stage-2 manifest with an absolute ``path`` column added."""
+    clips = Path(run_dir) / "clips"
+    path = clips / "metadata.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run stage 2 (02_generate) first")
+    table = pd.read_csv(path)
+    table["path"] = [str(clips / f) for f in table["file_name"]]
+    return table
+
+
+def export_dataset(run_dir: str | os.PathLike, dest: str | os.PathLike, link: bool = True) -> Path:
+    """Copy (or hard-link) the generated clips to ``dest`` as a stand-alone
+    dataset: ``dest/<Genre>/<id>.wav`` and ``dest/metadata.csv`` (columns
+    ``file_name, label, prompt, seed, ...``). It loads as a Hugging Face
+    ``audiofolder`` (``load_dataset("audiofolder", data_dir=dest)``) or with
+    pandas and soundfile anywhere else.
+    """
+    table = load_clip_manifest(run_dir)
+    dest = Path(dest)
+    for row in table.itertuples():
+        target = dest / row.file_name
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if link:
+            try:
+                os.link(row.path, target)
+                continue
+            except OSError:
+                pass
+        shutil.copy2(row.path, target)
+    write_csv(table.drop(columns=["path"]), dest / "metadata.csv")
+    return dest
+
+
+# --- real benchmark --------------------------------------------------------------------
+
+def list_real_benchmark(source: str | os.PathLike, genres) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """List a real benchmark: a folder with one subfolder per genre (names
+    matched without case), or a CSV with columns ``path,label`` (relative
+    paths are taken from the CSV's folder).
+
+    Returns ``(tracks, skipped)``: ``tracks`` has ``track_id, path, label,
+    source`` (source = "folder/file" or "file.csv:row"); ``skipped`` lists
+    rows that cannot be used, with the reason. Missing files are skips;
+    unknown labels and a malformed CSV are errors naming the row.
+    """
+    from .prompts import canonical_genre
+
+    source = Path(source)
+    genres = list(genres)
+    rows, skipped = [], []
+    if source.is_dir():
+        subdirs = {d.name.lower(): d for d in source.iterdir() if d.is_dir()}
+        unknown = sorted(set(subdirs) - {g.lower() for g in genres})
+        for name in unknown:
+            skipped.append({"source": str(subdirs[name]), "path": str(subdirs[name]),
+                            "reason": f"folder {subdirs[name].name!r} is not one of the genres {genres}"})
+        for g in genres:
+            folder = subdirs.get(g.lower())
+            if folder is None:
+                continue
+            for f in sorted(folder.rglob("*")):
+                if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS:
+                    rel = f.relative_to(source)
+                    rows.append({"track_id": str(rel), "path": str(f), "label": g, "source": str(rel)})
+    elif source.is_file() and source.suffix.lower() in (".csv", ".tsv"):
+        try:
+            table = pd.read_csv(source, sep="\t" if source.suffix.lower() == ".tsv" else ",", dtype=str)
+        except Exception as exc:
+            raise ValueError(f"{source}: malformed CSV ({exc})") from exc
+        missing = {"path", "label"} - set(table.columns)
+        if missing:
+            raise ValueError(f"{source}: missing column(s) {sorted(missing)}; expected path,label")
+        for i, r in table.iterrows():
+            where = f"{source.name}:{i + 2}"
+            if pd.isna(r["path"]) or not str(r["path"]).strip():
+                raise ValueError(f"{source} row {i + 2}: empty path")
+            label = canonical_genre(str(r["label"]), f"{source} row {i + 2}: ")
+            if label not in genres:
+                raise ValueError(f"{source} row {i + 2}: label {label!r} is not in this study's genres {genres}")
+            p = Path(str(r["path"]).strip())
+            p = p if p.is_absolute() else source.parent / p
+            rows.append({"track_id": str(r["path"]).strip(), "path": str(p), "label": label, "source": where})
+    else:
+        raise FileNotFoundError(f"real benchmark {source} is neither a folder nor a CSV file")
+    tracks = pd.DataFrame(rows, columns=["track_id", "path", "label", "source"])
+    dup = tracks["track_id"].duplicated()
+    if dup.any():
+        raise ValueError(f"{source}: track {tracks.loc[dup, 'track_id'].iloc[0]!r} listed twice")
+    exists = tracks["path"].map(lambda p: Path(p).is_file())
+    for r in tracks[~exists].itertuples():
+        skipped.append({"source": r.source, "path": r.path, "reason": "file not found"})
+    return tracks[exists].reset_index(drop=True), pd.DataFrame(skipped, columns=["source", "path", "reason"])

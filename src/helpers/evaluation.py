@@ -1,0 +1,82 @@
+"""Stage 5: metrics as in the paper's Table 1, and track-level scoring.
+
+Metrics are computed here from the confusion matrix (tests check them
+against scikit-learn): per-class precision, recall, F1 and support,
+accuracy, macro averages.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def confusion(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    """Counts ``(k, k)``: rows are true labels, columns predicted, in ``labels`` order."""
+    index = {l: i for i, l in enumerate(labels)}
+    cm = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    for t, p in zip(y_true, y_pred):
+        if t not in index or p not in index:
+            raise ValueError(f"label {t if t not in index else p!r} is not one of {list(labels)}")
+        cm[index[t], index[p]] += 1
+    return cm
+
+
+def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict:
+    """Per-class precision/recall/F1/support, accuracy, macro averages, confusion.
+
+    A class never predicted has precision 0; never present, recall 0 (the
+    same convention as scikit-learn's ``zero_division=0``).
+
+    Returns ``{"labels", "accuracy", "per_class": {label: {precision, recall,
+    f1, support}}, "macro": {...}, "confusion": [[...]], "n"}``.
+    """
+    labels = list(labels)
+    cm = confusion(y_true, y_pred, labels)
+    tp = np.diag(cm).astype(float)
+    predicted, actual = cm.sum(axis=0).astype(float), cm.sum(axis=1).astype(float)
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, actual, out=np.zeros_like(tp), where=actual > 0)
+    denom = precision + recall
+    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
+    n = int(cm.sum())
+    per_class = {l: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                     "support": int(actual[i])} for i, l in enumerate(labels)}
+    return {
+        "labels": labels,
+        "n": n,
+        "accuracy": float(tp.sum() / n) if n else 0.0,
+        "per_class": per_class,
+        "macro": {"precision": float(precision.mean()), "recall": float(recall.mean()), "f1": float(f1.mean())},
+        "confusion": cm.tolist(),
+    }
+
+
+def table1(metrics: dict) -> pd.DataFrame:
+    """The paper's Table 1 layout: Genre | Precision | Recall | F1-Score | Support,
+    then an Accuracy row, in percent."""
+    rows = [{"Genre": l, "Precision": 100 * m["precision"], "Recall": 100 * m["recall"],
+             "F1-Score": 100 * m["f1"], "Support": m["support"]} for l, m in metrics["per_class"].items()]
+    rows.append({"Genre": "Macro avg", "Precision": 100 * metrics["macro"]["precision"],
+                 "Recall": 100 * metrics["macro"]["recall"], "F1-Score": 100 * metrics["macro"]["f1"],
+                 "Support": metrics["n"]})
+    rows.append({"Genre": "Accuracy", "Precision": 100 * metrics["accuracy"], "Recall": np.nan,
+                 "F1-Score": np.nan, "Support": metrics["n"]})
+    return pd.DataFrame(rows).set_index("Genre").round(1)
+
+
+def track_scores(window_proba: np.ndarray, track_ids: Sequence[str], classes: Sequence[str]) -> pd.DataFrame:
+    """Average window probabilities per track (tracks in first-seen order).
+
+    Returns a table indexed by track id with one probability column per
+    class, ``n_windows`` and ``predicted``.
+    """
+    frame = pd.DataFrame(np.asarray(window_proba), columns=list(classes))
+    frame["track_id"] = list(track_ids)
+    grouped = frame.groupby("track_id", sort=False)
+    scores = grouped[list(classes)].mean()
+    scores["n_windows"] = grouped.size()
+    scores["predicted"] = scores[list(classes)].idxmax(axis=1)
+    return scores

@@ -1,0 +1,301 @@
+"""The five stages as functions of a :class:`~helpers.config.Config`, and a CLI.
+
+Notebooks call these (and plot what they return); so does the command line::
+
+    python -m helpers.pipeline prompts  --profile offline
+    python -m helpers.pipeline generate --profile paper --shard 3/16
+    python -m helpers.pipeline merge    --profile paper
+    python -m helpers.pipeline embed    --profile paper --shard 3/16
+    python -m helpers.pipeline train    --profile offline
+    python -m helpers.pipeline evaluate --profile offline --real-data data/realbench-dev
+
+Each stage reads only what the stage before it wrote under ``cfg.run_path``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .config import Config, load_config
+from .data import Stage, list_real_benchmark, load_clip_manifest, merge_shard_manifests, write_csv, write_json
+
+log = logging.getLogger(__name__)
+
+
+def _save_config(cfg: Config) -> None:
+    from .data import atomic_write_text
+
+    atomic_write_text(cfg.run_path / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+
+
+# --- 1. prompts -------------------------------------------------------------------------
+
+def run_prompts(cfg: Config) -> pd.DataFrame:
+    """Descriptions -> balanced prompts table ``prompts/prompts.csv``."""
+    from .prompts import build_prompts, clips_per_genre_for_total, load_descriptions
+
+    _save_config(cfg)
+    stage = Stage(cfg.run_path / "prompts")
+    descriptions = load_descriptions(cfg.prompts.descriptions, cfg.genres)
+    digest = hashlib.sha256("\n".join(descriptions["genre"] + "\t" + descriptions["description"]).encode()).hexdigest()
+    per_genre = (clips_per_genre_for_total(cfg.prompts.total_clips, cfg.genres)
+                 if cfg.prompts.total_clips else {g: cfg.prompts.clips_per_genre for g in cfg.genres})
+    settings = {"genres": cfg.genres, "clips_per_genre": per_genre, "seed": cfg.seed,
+                "descriptions_sha256": digest, "max_descriptions_per_genre": cfg.prompts.max_descriptions_per_genre}
+    path = stage.path / "prompts.csv"
+    if stage.is_done(settings) and path.exists():
+        return pd.read_csv(path)
+    with stage.profile(**settings) as prof:
+        table = build_prompts(descriptions, per_genre, cfg.seed, cfg.prompts.max_descriptions_per_genre)
+        write_csv(table, path)
+        write_csv(descriptions, stage.path / "descriptions.csv")
+        prof["rows"] = len(table)
+    stage.mark_done(settings, rows=len(table))
+    return table
+
+
+def load_prompts(cfg: Config) -> pd.DataFrame:
+    from .prompts import validate_prompts
+
+    path = cfg.run_path / "prompts" / "prompts.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run stage 1 (01_prompts) first")
+    return validate_prompts(pd.read_csv(path), str(path))
+
+
+# --- 2. generation -------------------------------------------------------------------------
+
+def run_generation(cfg: Config, shard: str | None = None, progress: bool = True, generator=None) -> pd.DataFrame:
+    """Prompts -> ``clips/<Genre>/<id>.wav`` + ``clips/metadata.csv``; resumable, shardable."""
+    from .data import parse_shard
+    from .generation import generate_clips, generation_settings
+
+    _save_config(cfg)
+    prompts = load_prompts(cfg)
+    out = cfg.run_path / "clips"
+    stage = Stage(out)
+    settings = {**generation_settings(cfg.generation), "prompts": len(prompts)}
+    i, n = parse_shard(shard)
+    if n == 1 and stage.is_done(settings):
+        return load_clip_manifest(cfg.run_path)
+    manifest = generate_clips(prompts, out, cfg.generation, generator=generator, shard=(i, n), progress=progress)
+    if n == 1 and len(manifest) == len(prompts):
+        stage.mark_done(settings, clips=len(manifest))
+    return manifest
+
+
+def merge_generation(cfg: Config) -> pd.DataFrame:
+    """Merge the shards' manifests into ``clips/metadata.csv``; mark the stage
+    done when every prompt has its clip."""
+    from .generation import generation_settings
+
+    prompts = load_prompts(cfg)
+    out = cfg.run_path / "clips"
+    merged = merge_shard_manifests(out, "metadata")
+    missing = sorted(set(prompts["id"]) - set(merged["id"]))
+    if missing:
+        log.warning("%d clips still missing after merge (first: %s)", len(missing), missing[0])
+    else:
+        Stage(out).mark_done({**generation_settings(cfg.generation), "prompts": len(prompts)}, clips=len(merged))
+    return merged
+
+
+# --- 3. embedding ----------------------------------------------------------------------------
+
+def embedding_dir(cfg: Config) -> Path:
+    return cfg.run_path / "embeddings" / cfg.embedding.backend
+
+
+def real_dir(cfg: Config) -> Path:
+    """Real-benchmark embeddings live in a folder keyed by the benchmark and windowing."""
+    ev = cfg.evaluation
+    key = f"{Path(ev.real_data).expanduser().resolve()}|{ev.window_s}|{ev.max_windows}"
+    return embedding_dir(cfg) / f"real-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+
+
+def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str | None = None) -> dict:
+    """Clips (and the real benchmark, when configured) -> embeddings.
+
+    Returns ``{"synthetic": {...}, "real": {...} or None}`` as
+    :func:`helpers.embedding.embed_files` returns them; the real entry also
+    has ``tracks`` (track_id, path, label, source) and ``skipped``.
+    """
+    from .data import parse_shard, take_shard
+    from .embedding import embed_files, load_embedder
+
+    _save_config(cfg)
+    clips = load_clip_manifest(cfg.run_path)
+    out = embedding_dir(cfg)
+    stage = Stage(out)
+    settings = {"backend": cfg.embedding.backend, "options": dict(cfg.embedding.options)}
+    stage.check_settings(settings, "embeddings")
+    if embedder is None:
+        embedder = load_embedder(cfg.embedding.backend, **cfg.embedding.options)
+    i, n = parse_shard(shard)
+    items = take_shard(clips[["id", "path"]], (i, n))
+    name = "synthetic" if n == 1 else f"synthetic.shard-{i:04d}-of-{n:04d}"
+    with stage.profile(backend=embedder.name, clips=len(items), shard=[i, n]) as prof:
+        synthetic = embed_files(items, out, "synthetic" if n == 1 else name, embedder,
+                                batch_size=cfg.embedding.batch_size, progress=progress)
+        prof["dim"] = int(synthetic["X"].shape[1])
+    result = {"synthetic": synthetic, "real": None}
+    if n == 1:
+        stage.mark_done(settings, clips=len(synthetic["ids"]))
+    if cfg.evaluation.real_data and n == 1:
+        tracks, missing = list_real_benchmark(cfg.evaluation.real_data, cfg.genres)
+        rdir = real_dir(cfg)
+        Stage(rdir)
+        write_csv(tracks, rdir / "tracks.csv")
+        real = embed_files(tracks.rename(columns={"track_id": "id"})[["id", "path"]], rdir, "real", embedder,
+                           batch_size=cfg.embedding.batch_size, window_s=cfg.evaluation.window_s,
+                           max_windows=cfg.evaluation.max_windows, progress=progress)
+        skipped = pd.concat([missing.rename(columns={"source": "id"}), real["skipped"]], ignore_index=True)
+        write_csv(skipped, rdir / "real.skipped.csv")
+        real.update(tracks=tracks, skipped=skipped)
+        result["real"] = real
+    return result
+
+
+# --- 4. training --------------------------------------------------------------------------------
+
+def run_training(cfg: Config, progress: bool = True):
+    """Synthetic embeddings -> classifier ``model/classifier.pt``, ``split.csv``, ``history.csv``."""
+    from .embedding import load_embeddings
+    from .training import MLPClassifier, split_train_val
+
+    _save_config(cfg)
+    emb = load_embeddings(embedding_dir(cfg), "synthetic")
+    clips = load_clip_manifest(cfg.run_path).set_index("id").loc[emb["ids"]]
+    labels = clips["genre"].to_numpy()
+    groups = (clips["genre"] + "|" + clips["description"]).to_numpy() if cfg.training.group_by_description else None
+    t = cfg.training
+    tr, va = split_train_val(labels, groups, t.val_fraction, cfg.seed)
+    stage = Stage(cfg.run_path / "model")
+    clf = MLPClassifier(hidden_units=t.hidden_units, learning_rate=t.learning_rate, batch_size=t.batch_size,
+                        max_epochs=t.max_epochs, patience=t.patience, class_weights=t.class_weights,
+                        standardize=t.standardize, seed=cfg.seed, device=t.device)
+    with stage.profile(train=len(tr), val=len(va), dim=int(emb["X"].shape[1])) as prof:
+        clf.fit(emb["X"][tr], labels[tr], emb["X"][va], labels[va], classes=cfg.genres, progress=progress)
+        prof.update(best_epoch=clf.best_epoch_, stopped_epoch=clf.stopped_epoch_)
+    clf.save(stage.path / "classifier.pt")
+    split = pd.DataFrame({"id": emb["ids"], "label": labels, "split": "train"})
+    split.loc[va, "split"] = "val"
+    write_csv(split, stage.path / "split.csv")
+    write_csv(clf.history_, stage.path / "history.csv")
+    stage.mark_done(cfg.training.__dict__, best_epoch=clf.best_epoch_)
+    return clf, split
+
+
+# --- 5. evaluation ----------------------------------------------------------------------------------
+
+def run_evaluation(cfg: Config) -> dict:
+    """Classifier -> metrics on the synthetic validation split and the real
+    benchmark; writes ``evaluation/*.csv`` and ``metrics.json``.
+
+    Returns ``{"metrics": {...}, "val_predictions": DataFrame,
+    "real_predictions": DataFrame or None, "real_skipped": DataFrame or None}``.
+    """
+    from .embedding import load_embeddings
+    from .evaluation import classification_metrics, track_scores
+    from .training import MLPClassifier
+
+    clf = MLPClassifier.load(cfg.run_path / "model" / "classifier.pt")
+    split = pd.read_csv(cfg.run_path / "model" / "split.csv")
+    emb = load_embeddings(embedding_dir(cfg), "synthetic")
+    clips = load_clip_manifest(cfg.run_path).set_index("id")
+    val_ids = split.loc[split["split"] == "val", "id"].to_numpy()
+    pos = {k: i for i, k in enumerate(emb["ids"])}
+    proba = clf.predict_proba(emb["X"][[pos[k] for k in val_ids]])
+    val = pd.DataFrame(proba, columns=list(clf.classes_))
+    val.insert(0, "id", val_ids)
+    val.insert(1, "label", clips.loc[val_ids, "genre"].to_numpy())
+    val.insert(2, "predicted", clf.classes_[proba.argmax(1)])
+    val["path"] = clips.loc[val_ids, "path"].to_numpy()
+    val["prompt"] = clips.loc[val_ids, "prompt"].to_numpy()
+    labels = list(clf.classes_)
+    metrics = {"profile": cfg.profile, "labels": labels,
+               "generator": cfg.generation.backend, "embedder": cfg.embedding.backend,
+               "train_clips": int((split["split"] == "train").sum()),
+               "best_epoch": int(clf.best_epoch_), "stopped_epoch": int(clf.stopped_epoch_),
+               "synthetic_val": classification_metrics(val["label"], val["predicted"], labels)}
+    out = Stage(cfg.run_path / "evaluation")
+    write_csv(val, out.path / "synthetic_val_predictions.csv")
+    result = {"val_predictions": val, "real_predictions": None, "real_skipped": None}
+    if cfg.evaluation.real_data:
+        rdir = real_dir(cfg)
+        if not (rdir / "real.npz").exists():
+            raise FileNotFoundError(f"no real-benchmark embeddings in {rdir}: run stage 3 (03_embed) "
+                                    f"with real_data={cfg.evaluation.real_data!r} first")
+        real = load_embeddings(rdir, "real")
+        tracks = pd.read_csv(rdir / "tracks.csv").set_index("track_id")
+        skipped = pd.read_csv(rdir / "real.skipped.csv")
+        scores = track_scores(clf.predict_proba(real["X"]), real["ids"], labels)
+        scores.insert(0, "label", tracks.loc[scores.index, "label"].to_numpy())
+        scores["path"] = tracks.loc[scores.index, "path"].to_numpy()
+        scores = scores.reset_index()
+        metrics["real"] = classification_metrics(scores["label"], scores["predicted"], labels)
+        metrics["real"].update(tracks=len(scores), skipped=len(skipped), window_s=cfg.evaluation.window_s,
+                               max_windows=cfg.evaluation.max_windows, source=str(cfg.evaluation.real_data))
+        write_csv(scores, out.path / "real_predictions.csv")
+        result.update(real_predictions=scores, real_skipped=skipped)
+    write_json(metrics, cfg.run_path / "metrics.json")
+    result["metrics"] = metrics
+    return result
+
+
+# --- command line ----------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stage", choices=["prompts", "generate", "merge", "embed", "train", "evaluate", "all"])
+    parser.add_argument("--profile", default="offline")
+    parser.add_argument("--run-dir")
+    parser.add_argument("--clips-per-genre", type=int)
+    parser.add_argument("--real-data")
+    parser.add_argument("--shard", help="i/n: this worker's share of the clips (generate, embed)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="dotted config override, value parsed as YAML (repeatable)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--set wants KEY=VALUE, got {item!r}")
+        overrides[key] = yaml.safe_load(value)
+    cfg = load_config(args.profile, overrides, run_dir=args.run_dir, clips_per_genre=args.clips_per_genre,
+                      real_data=args.real_data)
+    stages = ["prompts", "generate", "embed", "train", "evaluate"] if args.stage == "all" else [args.stage]
+    for stage in stages:
+        if stage == "prompts":
+            print(f"{len(run_prompts(cfg))} prompts in {cfg.run_path / 'prompts'}")
+        elif stage == "generate":
+            print(f"{len(run_generation(cfg, shard=args.shard))} clips in {cfg.run_path / 'clips'}")
+        elif stage == "merge":
+            print(f"{len(merge_generation(cfg))} clips listed in {cfg.run_path / 'clips' / 'metadata.csv'}")
+        elif stage == "embed":
+            res = run_embedding(cfg, shard=args.shard)
+            print(f"{len(res['synthetic']['ids'])} synthetic embeddings in {embedding_dir(cfg)}")
+        elif stage == "train":
+            clf, _ = run_training(cfg)
+            print(f"best epoch {clf.best_epoch_}, stopped at {clf.stopped_epoch_}")
+        elif stage == "evaluate":
+            m = run_evaluation(cfg)["metrics"]
+            line = f"synthetic val accuracy {m['synthetic_val']['accuracy']:.3f}"
+            if "real" in m:
+                line += f"; real accuracy {m['real']['accuracy']:.3f} on {m['real']['tracks']} tracks"
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
