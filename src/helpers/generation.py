@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pandas as pd
 
-from .audio import fix_length, normalize_loudness, resample, to_mono, wav_is_valid, write_wav_atomic
+from .audio import fix_length, load_audio, normalize_loudness, resample, to_mono, wav_is_valid, write_wav_atomic
 from .registry import Registry
 
 if TYPE_CHECKING:
@@ -133,8 +133,9 @@ def _make_batch(generator: Generator, batch: Sequence[ClipRequest], out_dir: Pat
         clip = finish_clip(audio, generator.sample_rate, cfg)
         if is_silent(clip):
             raise RuntimeError(f"generator {cfg.backend!r} returned silence for clip {req.id!r} (prompt {req.prompt!r})")
-        write_wav_atomic(out_dir / _clip_file(req), clip, cfg.sample_rate)
-        rows.append(_manifest_row(req, _clip_file(req), clip, cfg))
+        path = write_wav_atomic(out_dir / _clip_file(req), clip, cfg.sample_rate)
+        # statistics of the file as written (16-bit), so an adopted clip gets the same row
+        rows.append(_manifest_row(req, _clip_file(req), load_audio(path)[0], cfg))
     return rows
 
 
@@ -204,8 +205,6 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
             continue
         path = out_dir / _clip_file(req)
         if wav_is_valid(path, cfg.sample_rate, n_samples):  # written just before a kill
-            from .audio import load_audio
-
             done[req.id] = _manifest_row(req, _clip_file(req), load_audio(path)[0], cfg)
         else:
             pending.append(req)

@@ -148,7 +148,7 @@ class MLPClassifier:
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                total += float(loss) * len(b)
+                total += float(loss.detach()) * len(b)
                 correct += int((logits.argmax(1) == yt_t[b]).sum())
             model.eval()
             with torch.no_grad():
