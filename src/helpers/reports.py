@@ -164,3 +164,22 @@ def render_html(notebook: str | Path, html_path: str | Path) -> Path:
     exporter = HTMLExporter(embed_images=True)
     body, _ = exporter.from_notebook_node(nb)
     return atomic_write_text(html_path, body)
+
+
+def plot_spectrograms(paths: Sequence[str | Path], titles: Sequence[str], sr: int = 32000, cols: int = 5):
+    """Log-mel spectrograms of a few clips side by side."""
+    import librosa
+    import librosa.display
+    import matplotlib.pyplot as plt
+
+    rows = -(-len(paths) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    for ax in axes.flat[len(paths):]:
+        ax.axis("off")
+    for ax, path, title in zip(axes.flat, paths, titles):
+        audio, _ = load_audio(path, sr=sr)
+        mel = librosa.power_to_db(librosa.feature.melspectrogram(y=audio, sr=sr, n_mels=96), ref=np.max)
+        librosa.display.specshow(mel, sr=sr, x_axis="time", y_axis="mel", ax=ax, cmap="magma")
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Make (once) the project's virtual environment and print its path.
+#
+# The venv lives outside the clone, keyed by a hash of the requirement files,
+# so every clone with the same requirements reuses it and a change of
+# requirements builds a new one. A venv is complete only once its
+# `.complete` marker exists: an interrupted set-up is wiped and redone.
+#
+#   SYNTHMIR_VENV=/path   use (or make) the venv there instead
+#   PYTHON=python3.11     the interpreter to build it with
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="${PYTHON:-python3}"
+HASH="$(cat "$ROOT"/requirements/*.txt | sha256sum | cut -c1-12)"
+VENV="${SYNTHMIR_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/synthmir/venv-$HASH}"
+log() { echo "[setup] $*" >&2; }
+
+if [ ! -f "$VENV/.complete" ]; then
+  [ -d "$VENV" ] && { log "removing an unfinished venv at $VENV"; rm -rf "$VENV"; }
+  log "creating $VENV (first run: about 10 minutes, mostly torch)"
+  mkdir -p "$(dirname "$VENV")"
+  "$PY" -m venv "$VENV"
+  PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
+  "${PIP[@]}" install --upgrade pip >&2
+  # one torch for the whole project (see requirements/torch.txt)
+  "${PIP[@]}" install -r "$ROOT/requirements/torch.txt" >&2
+  "${PIP[@]}" install -r "$ROOT/requirements/torch.txt" -r "$ROOT/requirements/base.txt" >&2
+  # obsolete or unbuildable declared dependencies: files only (see requirements/nodeps.txt)
+  "${PIP[@]}" install --no-deps -r "$ROOT/requirements/nodeps.txt" >&2
+  "$VENV/bin/python" -c "import torch, torchvision, transformers, timm, hear21passt, tinysoundfont, musicnn, papermill" >&2
+  touch "$VENV/.complete"
+  log "venv ready"
+fi
+# the package itself, editable, pointing at this clone (cheap; redone every time)
+"$VENV/bin/python" -m pip --disable-pip-version-check -q install --no-deps --no-build-isolation -e "$ROOT" >&2
+echo "$VENV"
