@@ -60,10 +60,14 @@ def load_audio(path: str | os.PathLike, sr: int | None = None) -> tuple[np.ndarr
     try:
         data, file_sr = sf.read(str(path), dtype="float32", always_2d=False)
     except Exception as exc:  # libsndfile's own errors are terse
-        try:
+        try:  # formats libsndfile lacks, through librosa/audioread (needs ffmpeg or similar)
+            import warnings
+
             import librosa
 
-            data, file_sr = librosa.load(str(path), sr=None, mono=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                data, file_sr = librosa.load(str(path), sr=None, mono=True)
         except Exception:
             raise AudioError(f"{path}: cannot read audio ({exc})") from exc
     audio = to_mono(data)
