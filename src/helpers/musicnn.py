@@ -170,7 +170,6 @@ def patches(spec: np.ndarray, n_frames: int = N_FRAMES, pad: str = "repeat") -> 
         msg = (f"musicnn: clip gives {t} frames ({t * HOP / SR:.2f} s), shorter than one "
                f"{n_frames}-frame patch (3 s); {pad}-padded to one patch")
         warnings.warn(msg, stacklevel=2)
-        log.warning(msg)
         if pad == "repeat":
             reps = -(-n_frames // t)
             spec = np.concatenate([spec] * reps, axis=-2)[..., :n_frames, :]
@@ -324,12 +323,17 @@ def _exact_fp32(device: torch.device) -> Iterator[None]:
     if device.type != "cuda":
         yield
         return
-    prev = torch.backends.cudnn.allow_tf32
-    torch.backends.cudnn.allow_tf32 = False
+    conv = getattr(torch.backends.cudnn, "conv", None)
+    if conv is not None and hasattr(conv, "fp32_precision"):  # torch >= 2.9 API
+        owner, attr, exact = conv, "fp32_precision", "ieee"
+    else:
+        owner, attr, exact = torch.backends.cudnn, "allow_tf32", False
+    prev = getattr(owner, attr)
+    setattr(owner, attr, exact)
     try:
         yield
     finally:
-        torch.backends.cudnn.allow_tf32 = prev
+        setattr(owner, attr, prev)
 
 
 # --- embedder --------------------------------------------------------------------
@@ -366,6 +370,8 @@ class MusicnnEmbedder(Embedder):
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
         self.net = MusicnnNet(load_checkpoint(model, weights_dir)).to(self.device)
+        log.debug("musicnn %s loaded on %s; embedding = mean over patches of %s (dim %d)",
+                  model, self.device, self.representation, self.dim)
         self._tags = list(MODELS[model])
 
     @staticmethod
