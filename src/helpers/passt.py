@@ -183,6 +183,11 @@ class PasstMel(nn.Module):
         self.register_buffer("mel_basis", F.pad(bank, (0, 1), mode="constant", value=0.0),
                              persistent=False)
 
+    @property
+    def sr(self) -> int:
+        """Alias of :attr:`sample_rate`, the name hear21passt's ``PasstBasicWrapper`` reads."""
+        return self.sample_rate
+
     def n_frames(self, n_samples: int) -> int:
         """Frames for a clip of ``n_samples`` (pre-emphasis drops one sample; STFT is centred)."""
         return 1 + (n_samples - 1) // self.hop_length
@@ -388,7 +393,9 @@ class PasstEmbedder(Embedder):
         dtype: ``"auto"`` (float32 on CPU; bf16 autocast on CUDA, fp16 where
             bf16 is unsupported), ``"float32"``, ``"bfloat16"``, ``"float16"``.
             Weights stay float32; the front-end always runs in float32.
-        batch_size: clips (or 10 s windows of longer clips) per forward pass.
+        batch_size: clips (or 10 s windows of longer clips) per forward pass;
+            ``None``: 8 on the CPU, 64 on CUDA. :meth:`embed_batch` splits
+            whatever it is given into such chunks.
         pretrained: ``False`` builds a randomly initialised network and loads
             nothing, for tests and benchmarks only; it is logged as a warning.
         seed: seed of that random initialisation (``None``: global RNG);
@@ -404,16 +411,17 @@ class PasstEmbedder(Embedder):
 
     def __init__(self, checkpoint: str | Path | None = None, arch: str = DEFAULT_ARCH,
                  device: str | torch.device = "auto", dtype: str | torch.dtype | None = "auto",
-                 batch_size: int = 8, pretrained: bool = True, seed: int | None = 0,
+                 batch_size: int | None = None, pretrained: bool = True, seed: int | None = 0,
                  attention: str = "sdpa"):
-        if batch_size < 1:
+        if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if attention not in ("sdpa", "eager"):
             raise ValueError(f"attention must be 'sdpa' or 'eager', got {attention!r}")
         self.arch = arch
         self.device = _resolve_device(device)
         self.autocast_dtype = _resolve_autocast(dtype, self.device)
-        self.batch_size = int(batch_size)
+        self.batch_size = int(batch_size) if batch_size is not None else \
+            (64 if self.device.type == "cuda" else 8)
         self.pretrained = bool(pretrained)
         self.checkpoint: Path | None = None
 
