@@ -67,17 +67,25 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "facebook/musicgen-small"
 
-#: a folder (or hub snapshot) holds the weights in one of these
-WEIGHT_FILES = (
-    "model.safetensors",
-    "model.safetensors.index.json",
-    "pytorch_model.bin",
-    "pytorch_model.bin.index.json",
+#: what a model folder (or hub snapshot) must hold: for each need, the files that satisfy it (any one)
+NEEDED_FILES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("model config", ("config.json",)),
+    ("weights", ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                 "pytorch_model.bin.index.json")),
+    ("tokenizer", ("tokenizer.json", "spiece.model")),
+    ("feature extractor", ("preprocessor_config.json", "processor_config.json")),
 )
-#: the T5 tokenizer is one of these
-TOKENIZER_FILES = ("tokenizer.json", "spiece.model")
-#: everything else the model + processor need
-REQUIRED_FILES = ("config.json", "preprocessor_config.json")
+
+
+def _describe_missing(has: Any) -> list[str]:
+    """Names of the needs ``has(filename) -> bool`` does not meet, e.g. ``"model.safetensors (weights)"``."""
+    missing = []
+    for need, names in NEEDED_FILES:
+        if not any(has(name) for name in names):
+            alternatives = names[:1] + tuple(n for n in names[1:] if not n.endswith(".index.json"))
+            missing.append(" or ".join(alternatives) + f" ({need})")
+    return missing
+
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -150,15 +158,31 @@ def _looks_like_path(model: str) -> bool:
 
 def _how_to_place(repo_id: str, cache_dir: str | os.PathLike | None) -> str:
     cache_flag = f" --cache-dir {cache_dir}" if cache_dir is not None else ""
+    cache = _hub_cache_dir(cache_dir)
     return (
         "How to place the model: on a machine with internet access run\n"
         f"    hf download {repo_id}{cache_flag}\n"
-        f"(older huggingface_hub: `huggingface-cli download {repo_id}{cache_flag}`), then copy the cache folder "
-        "to this machine (or run it here with the hub reachable); or copy a downloaded model folder "
-        "(config.json, model.safetensors or pytorch_model.bin, tokenizer.json or spiece.model, "
-        "preprocessor_config.json, generation_config.json) anywhere and set the generation option "
-        "`model: /path/to/that/folder`."
+        f"(older huggingface_hub: `huggingface-cli download {repo_id}{cache_flag}`) and copy the resulting "
+        f"models--{repo_id.replace('/', '--')} folder into {cache} here (or point HF_HUB_CACHE / the `cache_dir` "
+        "option at the copied cache); or put the model files in any folder (config.json, generation_config.json, "
+        "model.safetensors or pytorch_model.bin, tokenizer.json or spiece.model, preprocessor_config.json), e.g. "
+        f"`hf download {repo_id} --local-dir /path/to/musicgen-small`, and set the generation option "
+        "`model: /path/to/musicgen-small`."
     )
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether a TCP connection to the hub endpoint (``HF_ENDPOINT``) opens within ``timeout`` seconds."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "huggingface.co", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def _check_local_folder(folder: Path, hint_repo: str) -> None:
@@ -167,19 +191,15 @@ def _check_local_folder(folder: Path, hint_repo: str) -> None:
         raise MissingWeightsError(
             f"MusicGen model folder {folder} does not exist.\n" + _how_to_place(hint_repo, None)
         )
-    missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
-    if not any((folder / name).is_file() for name in WEIGHT_FILES):
-        missing.insert(0, "model.safetensors (or pytorch_model.bin, the weight file)")
-    if not any((folder / name).is_file() for name in TOKENIZER_FILES):
-        missing.append(" or ".join(TOKENIZER_FILES))
+    missing = _describe_missing(lambda name: (folder / name).is_file())
     if missing:
         raise MissingWeightsError(
-            f"MusicGen model folder {folder} is missing: {', '.join(missing)}.\n"
+            f"MusicGen model folder {folder} is missing: {'; '.join(missing)}.\n"
             f"Looked in: {folder.resolve()}\n" + _how_to_place(hint_repo, None)
         )
 
 
-def _check_hub_cache(repo_id: str, cache_dir: str | os.PathLike | None) -> None:
+def _check_hub_cache(repo_id: str, cache_dir: str | os.PathLike | None, reason: str) -> None:
     """Offline: raise :class:`MissingWeightsError` unless the hub cache holds the files."""
     from huggingface_hub import try_to_load_from_cache
 
@@ -190,16 +210,12 @@ def _check_hub_cache(repo_id: str, cache_dir: str | os.PathLike | None) -> None:
             return False
         return isinstance(found, str) and os.path.isfile(found)
 
-    missing = [name for name in REQUIRED_FILES if not cached(name)]
-    if not any(cached(name) for name in WEIGHT_FILES):
-        missing.insert(0, "model.safetensors (or pytorch_model.bin)")
-    if not any(cached(name) for name in TOKENIZER_FILES):
-        missing.append(" or ".join(TOKENIZER_FILES))
+    missing = _describe_missing(cached)
     if missing:
         where = _hub_cache_dir(cache_dir)
         raise MissingWeightsError(
-            f"MusicGen model {repo_id!r}: {', '.join(missing)} not found in the Hugging Face cache "
-            f"(offline mode: local_files_only=True / HF_HUB_OFFLINE).\n"
+            f"MusicGen model {repo_id!r}: {'; '.join(missing)} not found in the Hugging Face cache "
+            f"({reason}; nothing is downloaded).\n"
             f"Looked in: {where} (repo folder models--{repo_id.replace('/', '--')})\n"
             + _how_to_place(repo_id, cache_dir)
         )
@@ -222,27 +238,38 @@ def load_musicgen(
     from transformers import AutoProcessor, MusicgenForConditionalGeneration
 
     model = str(model)
+    is_path = _looks_like_path(model)
+    reason = "local_files_only=True"
     if local_files_only is None:
         local_files_only = _offline_from_env()
+        reason = "offline mode: HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE is set"
+        if not local_files_only and not is_path and not _hub_reachable():
+            log.info("Hugging Face hub not reachable: loading %s from the local cache only", model)
+            local_files_only = True
+            reason = f"the hub ({os.environ.get('HF_ENDPOINT', 'https://huggingface.co')}) is not reachable"
     kwargs: dict[str, Any] = {"cache_dir": cache_dir, "local_files_only": bool(local_files_only)}
-    if _looks_like_path(model):
+    if is_path:
         folder = Path(model).expanduser()
         _check_local_folder(folder, DEFAULT_MODEL)
         source = str(folder)
     else:
         if local_files_only:
-            _check_hub_cache(model, cache_dir)
+            _check_hub_cache(model, cache_dir, reason)
         source = model
     try:
-        net = MusicgenForConditionalGeneration.from_pretrained(source, attn_implementation="sdpa", **kwargs)
+        # transformers picks SDPA for the decoder and text encoder by default (EnCodec has no attention choice)
+        net = MusicgenForConditionalGeneration.from_pretrained(source, **kwargs)
         processor = AutoProcessor.from_pretrained(source, **kwargs)
-    except (OSError, ValueError) as exc:  # transformers reports missing files / unreachable hub as OSError
-        where = source if not _looks_like_path(model) else str(Path(source).resolve())
+    except OSError as exc:  # transformers / huggingface_hub report missing files and an unreachable hub as OSError
+        if is_path:
+            where = f"the folder {Path(source).resolve()}"
+        else:
+            where = f"the Hugging Face cache at {_hub_cache_dir(cache_dir)}"
+            if not local_files_only:
+                where = f"the hub ({os.environ.get('HF_ENDPOINT', 'https://huggingface.co')}) and " + where
         raise MissingWeightsError(
-            f"Could not load MusicGen model {model!r} (looked in {where}"
-            f"{'' if _looks_like_path(model) else ' and the Hugging Face cache at ' + _hub_cache_dir(cache_dir)}"
-            f", local_files_only={bool(local_files_only)}): {exc}\n" + _how_to_place(
-                model if not _looks_like_path(model) else DEFAULT_MODEL, cache_dir)
+            f"Could not load MusicGen model {model!r} (looked in {where}; local_files_only={bool(local_files_only)}): "
+            f"{exc}\n" + _how_to_place(DEFAULT_MODEL if is_path else model, cache_dir)
         ) from exc
     return net, processor
 
@@ -547,6 +574,7 @@ class MusicGenGenerator(Generator):
         self.n_frames = int(math.ceil(self.duration_s * self.frame_rate - 1e-9))
         self.max_new_tokens = self.n_frames + self.num_codebooks - 1
         self.n_samples = int(round(self.duration_s * self.sample_rate))
+        # static decoder steps (KV buffers) by (rows, text_len), kept for reuse across batches
         self._steppers: dict[tuple[int, int], StaticDecoderStep] = {}
         self._compiled: dict[tuple[int, int], Any] = {}
 
@@ -676,6 +704,10 @@ class MusicGenGenerator(Generator):
         key = (rows, text_len)
         step = self._steppers.get(key)
         if step is None or step.max_len != max_len:
+            while len(self._steppers) >= 2:  # e.g. the full batch size and one smaller last batch
+                old = next(iter(self._steppers))
+                self._steppers.pop(old)
+                self._compiled.pop(old, None)
             step = StaticDecoderStep(self.model.decoder, rows, max_len, text_len)
             self._steppers[key] = step
             self._compiled.pop(key, None)
@@ -704,8 +736,10 @@ class MusicGenGenerator(Generator):
             step, fn = self._stepper(rows, max_length, states.shape[1])
             step.set_text(states, mask)
 
+            positions = torch.arange(max_length, device=self.device)
+
             def forward(tokens: torch.Tensor, pos: int) -> torch.Tensor:
-                return fn(tokens, torch.tensor([pos], device=self.device))
+                return fn(tokens, positions[pos : pos + 1])  # a device tensor: no host sync per step
         else:
             from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 
@@ -915,7 +949,7 @@ def build_tiny_tokenizer(words: Sequence[str] = TINY_WORDS):
     )
 
 
-def _build(text_cfg, audio_cfg, dec_cfg, init_std: float | None, seed: int):
+def _build(text_cfg, audio_cfg, dec_cfg, lecun_init: bool, seed: int):
     from transformers import (
         EncodecFeatureExtractor, MusicgenConfig, MusicgenForConditionalGeneration, MusicgenProcessor,
     )
@@ -927,9 +961,12 @@ def _build(text_cfg, audio_cfg, dec_cfg, init_std: float | None, seed: int):
         # transformers initialises EnCodec codebooks to zeros, which would decode every code to the same audio
         for layer in model.audio_encoder.quantizer.layers:
             nn.init.normal_(layer.codebook.embed, std=1.0)
-        if init_std is not None:  # peakier logits make greedy / sampled tokens less uniform
-            for head in model.decoder.lm_heads:
-                nn.init.normal_(head.weight, std=init_std)
+        if lecun_init:  # scale-preserving weights: the prompt and guidance visibly change the tokens
+            linears = [m for m in model.decoder.modules() if isinstance(m, nn.Linear)]
+            if hasattr(model, "enc_to_dec_proj"):
+                linears.append(model.enc_to_dec_proj)
+            for lin in linears:
+                nn.init.normal_(lin.weight, std=lin.in_features ** -0.5)
     model.eval()
     pad = int(dec_cfg.pad_token_id)
     gc = model.generation_config
@@ -990,7 +1027,7 @@ def build_tiny_musicgen(
         ffn_dim=2 * hidden_size, num_attention_heads=num_heads, hidden_size=hidden_size,
         num_codebooks=num_codebooks, dropout=0.0, pad_token_id=codebook_size, bos_token_id=codebook_size,
     )
-    return _build(text_cfg, audio_cfg, dec_cfg, init_std=1.0, seed=seed)
+    return _build(text_cfg, audio_cfg, dec_cfg, lecun_init=True, seed=seed)
 
 
 _SIZES = {  # decoder layers, width, heads (ffn = 4 * width); text encoder t5-base for all
@@ -1030,7 +1067,7 @@ def build_random_musicgen(size: str = "small", seed: int = 0) -> tuple[nn.Module
         num_attention_heads=heads, hidden_size=width, num_codebooks=4, dropout=0.1,
         activation_function="gelu", pad_token_id=2048, bos_token_id=2048,
     )
-    return _build(text_cfg, audio_cfg, dec_cfg, init_std=None, seed=seed)
+    return _build(text_cfg, audio_cfg, dec_cfg, lecun_init=False, seed=seed)
 
 
 __all__ = [
