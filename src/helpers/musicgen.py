@@ -15,6 +15,11 @@ the EnCodec decoder:
 * ``fast=False``: the plain path, one call to ``model.generate``. It samples
   with the global torch RNG, seeded once per batch.
 
+Memory of the static cache: ``2 * layers * rows * hidden * (steps + 1)``
+values, ``rows = 2 * batch`` with guidance; for musicgen-small (24 x 1024),
+10 s (504 positions) in bf16 that is about 50 MB per row, 25 GB for a batch
+of 256 clips.
+
 Both paths apply the same sampling pipeline as ``generate``: guidance
 ``uncond + g * (cond - uncond)`` on the float32 logits, then temperature,
 top-k, top-p, then sampling; with greedy decoding they produce the same
@@ -486,8 +491,9 @@ class MusicGenGenerator(Generator):
     ``processor`` too; see :meth:`from_model`). ``guidance_scale`` (3.0;
     ``<= 1`` disables classifier-free guidance, as in transformers),
     ``top_k`` (250; ``0`` off), ``top_p`` (0.0 = off), ``temperature`` (1.0),
-    ``do_sample`` (True; False = greedy), ``batch_size`` (8: the caller's
-    batch; larger lists are split), ``dtype`` (``"auto"``: float32 on CPU,
+    ``do_sample`` (True; False = greedy), ``batch_size`` (None: decode each
+    batch the caller hands over, i.e. the stage's ``generation.batch_size``,
+    in one go; an int caps it, e.g. to bound GPU memory), ``dtype`` (``"auto"``: float32 on CPU,
     bfloat16 on CUDA; the EnCodec decoder always runs in float32), ``device``
     (``"auto"``), ``fast`` (True: own decode loop with per-clip seeds; False:
     ``model.generate``), ``kv_cache`` (``"static"`` or ``"dynamic"``, fast
@@ -509,7 +515,7 @@ class MusicGenGenerator(Generator):
         top_p: float = 0.0,
         temperature: float = 1.0,
         do_sample: bool = True,
-        batch_size: int = 8,
+        batch_size: int | None = None,
         dtype: str | torch.dtype = "auto",
         device: str | torch.device = "auto",
         fast: bool = True,
@@ -525,8 +531,8 @@ class MusicGenGenerator(Generator):
             log.warning("musicgen backend ignores unknown options: %s", ", ".join(sorted(options)))
         if temperature <= 0 and do_sample:
             raise ValueError(f"temperature must be > 0 when sampling, got {temperature}")
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if batch_size is not None and int(batch_size) < 1:
+            raise ValueError(f"batch_size must be >= 1 or None, got {batch_size}")
         if kv_cache not in ("static", "dynamic"):
             raise ValueError(f"kv_cache must be 'static' or 'dynamic', got {kv_cache!r}")
         if int(text_pad_multiple) < 1:
@@ -536,7 +542,7 @@ class MusicGenGenerator(Generator):
         self.top_p = float(top_p or 0.0)
         self.temperature = float(temperature)
         self.do_sample = bool(do_sample)
-        self.batch_size = int(batch_size)
+        self.batch_size = int(batch_size) if batch_size is not None else None
         self.fast = bool(fast)
         self.kv_cache = kv_cache
         self.compile = bool(compile)
@@ -574,7 +580,7 @@ class MusicGenGenerator(Generator):
         self.n_frames = int(math.ceil(self.duration_s * self.frame_rate - 1e-9))
         self.max_new_tokens = self.n_frames + self.num_codebooks - 1
         self.n_samples = int(round(self.duration_s * self.sample_rate))
-        # static decoder steps (KV buffers) by (rows, text_len), kept for reuse across batches
+        # the static decoder step (KV buffers) of the last batch shape, kept for reuse across batches
         self._steppers: dict[tuple[int, int], StaticDecoderStep] = {}
         self._compiled: dict[tuple[int, int], Any] = {}
 
@@ -605,8 +611,9 @@ class MusicGenGenerator(Generator):
     def generate_batch(self, requests: Sequence[ClipRequest]) -> list[np.ndarray]:
         """One float32 clip ``(n_samples,)`` at :attr:`sample_rate` per request."""
         out: list[np.ndarray] = []
-        for start in range(0, len(requests), self.batch_size):
-            chunk = list(requests[start : start + self.batch_size])
+        step = self.batch_size or max(len(requests), 1)
+        for start in range(0, len(requests), step):
+            chunk = list(requests[start : start + step])
             prompts = [r.prompt for r in chunk]
             seeds = [int(r.seed) for r in chunk]
             audio = self.generate_audio(prompts, seeds)
@@ -704,10 +711,9 @@ class MusicGenGenerator(Generator):
         key = (rows, text_len)
         step = self._steppers.get(key)
         if step is None or step.max_len != max_len:
-            while len(self._steppers) >= 2:  # e.g. the full batch size and one smaller last batch
-                old = next(iter(self._steppers))
-                self._steppers.pop(old)
-                self._compiled.pop(old, None)
+            # one set of KV buffers at a time: at 256 clips with guidance they take ~25 GB in bf16
+            self._steppers.clear()
+            self._compiled.clear()
             step = StaticDecoderStep(self.model.decoder, rows, max_len, text_len)
             self._steppers[key] = step
             self._compiled.pop(key, None)
@@ -830,8 +836,8 @@ class AudioCraftGenerator(Generator):
     Options: ``model`` (hub id such as ``facebook/musicgen-small`` or a local
     folder with ``state_dict.bin`` + ``compression_state_dict.bin``),
     ``guidance_scale`` (``cfg_coef``, 3.0), ``top_k`` (250), ``top_p`` (0.0),
-    ``temperature`` (1.0), ``device`` (``"auto"``), ``batch_size`` (8, only
-    with ``batched=True``), ``batched`` (False).
+    ``temperature`` (1.0), ``device`` (``"auto"``), ``batched`` (False),
+    ``batch_size`` (None: the caller's batch; only with ``batched=True``).
 
     Reproducibility: AudioCraft samples with the global torch RNG. With
     ``batched=False`` (default) each clip is generated alone after
@@ -854,7 +860,7 @@ class AudioCraftGenerator(Generator):
         top_p: float = 0.0,
         temperature: float = 1.0,
         device: str = "auto",
-        batch_size: int = 8,
+        batch_size: int | None = None,
         batched: bool = False,
         **options: Any,
     ):
@@ -868,7 +874,7 @@ class AudioCraftGenerator(Generator):
         self.device = _resolve_device(device)
         self.model_name = str(model)
         self.batched = bool(batched)
-        self.batch_size = int(batch_size)
+        self.batch_size = int(batch_size) if batch_size else None
         self.settings = dict(guidance_scale=float(guidance_scale), top_k=int(top_k), top_p=float(top_p),
                              temperature=float(temperature))
         try:
@@ -897,10 +903,8 @@ class AudioCraftGenerator(Generator):
     def generate_batch(self, requests: Sequence[ClipRequest]) -> list[np.ndarray]:
         """One float32 clip ``(n_samples,)`` per request; see the class docstring for seeding."""
         n = int(round(self.duration_s * self.sample_rate))
-        groups = (
-            [list(requests[i : i + self.batch_size]) for i in range(0, len(requests), self.batch_size)]
-            if self.batched else [[r] for r in requests]
-        )
+        step = (self.batch_size or max(len(requests), 1)) if self.batched else 1
+        groups = [list(requests[i : i + step]) for i in range(0, len(requests), step)]
         out: list[np.ndarray] = []
         for group in groups:
             with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
