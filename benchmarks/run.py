@@ -1,0 +1,247 @@
+"""Throughput of the study's backends, measured side by side on one device.
+
+    python benchmarks/run.py                      # all parts, full size on a GPU, tiny on a CPU
+    python benchmarks/run.py --size tiny          # smoke run (CI): tiny models, few clips
+    python benchmarks/run.py --parts musicgen,passt --musicgen-batches 64,256,512
+
+Parts:
+  musicgen  the `musicgen` backend (own decode loop: batched guidance, bf16,
+            static KV cache, optional torch.compile/CUDA graphs) at
+            musicgen-small size with random weights (same compute as real
+            weights), beside the naive baseline: transformers `generate`,
+            batch 1, fp32. 10 s clips, guidance 3.0, top-k 250.
+  passt     PaSST-S (full size, random weights) in batches with bf16
+            autocast and SDPA attention, beside batch 1, fp32, eager attention.
+  symbolic  the offline generator, clips/s on the CPU (one process).
+  musicnn   the offline embedder, clips/s on the CPU.
+
+Prints the figures and writes them, with device, versions and settings, as
+JSON under benchmarks/results/. No timing is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from helpers.generation import ClipRequest  # noqa: E402
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def _reset_peak(device):
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+
+
+def _peak_gb(device):
+    return round(torch.cuda.max_memory_allocated() / 2 ** 30, 2) if device.type == "cuda" else None
+
+
+def _requests(n, seed=0):
+    genres = ["Electronica", "Funk", "Orchestral", "Pop", "Rock"]
+    words = ["upbeat drums and bass", "calm piano with strings", "distorted guitar riff", "synth pads", "brass and timpani"]
+    return [ClipRequest(f"b{i}", genres[i % 5], words[i % 5], f"A {genres[i % 5]} track. {words[(i * 3) % 5]}.",
+                        seed + i) for i in range(n)]
+
+
+def bench_musicgen(device, size, batches, duration_s, repeats, compile_step):
+    from helpers.musicgen import MusicGenGenerator, build_random_musicgen, build_tiny_musicgen
+
+    model, processor = build_random_musicgen("small") if size == "full" else build_tiny_musicgen()
+    out = {"model": "musicgen-small architecture, random weights" if size == "full" else "tiny random MusicGen",
+           "duration_s": duration_s, "guidance_scale": 3.0, "top_k": 250, "fast": []}
+    for b in batches:
+        gen = MusicGenGenerator.from_model(model, processor, duration_s=duration_s, batch_size=b, device=device,
+                                           dtype="auto", guidance_scale=3.0, top_k=250, fast=True,
+                                           compile=compile_step)
+        gen.generate_batch(_requests(min(b, 2)))  # warm-up (allocations, compile)
+        _reset_peak(device)
+        times = []
+        for r in range(repeats):
+            _sync(device)
+            t0 = time.perf_counter()
+            gen.generate_batch(_requests(b, seed=1000 * r))
+            _sync(device)
+            times.append(time.perf_counter() - t0)
+        best = min(times)
+        out["fast"].append({"batch_size": b, "dtype": str(gen.dtype).replace("torch.", ""), "compile": compile_step,
+                            "seconds_per_batch": round(best, 3), "clips_per_s": round(b / best, 3),
+                            "peak_gpu_gb": _peak_gb(device)})
+        print(f"musicgen fast  batch {b:4d}: {b / best:9.3f} clips/s  ({best:.2f} s/batch, peak {_peak_gb(device)} GB)")
+        del gen
+    # the naive baseline: transformers generate, batch 1, fp32
+    model = model.to(device=device, dtype=torch.float32)
+    n_tokens = int(round(duration_s * model.config.audio_encoder.frame_rate)) + model.config.decoder.num_codebooks - 1
+    inputs = processor(text=[_requests(1)[0].prompt], padding=True, return_tensors="pt").to(device)
+    model.generate(**inputs, do_sample=True, guidance_scale=3.0, top_k=250, max_new_tokens=8)  # warm-up
+    _reset_peak(device)
+    times = []
+    for r in range(max(1, repeats)):
+        torch.manual_seed(r)
+        _sync(device)
+        t0 = time.perf_counter()
+        model.generate(**inputs, do_sample=True, guidance_scale=3.0, top_k=250, max_new_tokens=n_tokens)
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    best = min(times)
+    out["naive"] = {"batch_size": 1, "dtype": "float32", "seconds_per_clip": round(best, 3),
+                    "clips_per_s": round(1 / best, 4), "peak_gpu_gb": _peak_gb(device), "max_new_tokens": n_tokens}
+    top = max(out["fast"], key=lambda r: r["clips_per_s"])
+    out["speedup"] = round(top["clips_per_s"] / out["naive"]["clips_per_s"], 1)
+    print(f"musicgen naive batch    1: {1 / best:9.4f} clips/s  -> speed-up x{out['speedup']} (batch {top['batch_size']})")
+    return out
+
+
+def bench_passt(device, size, batches, repeats):
+    from helpers.passt import PasstEmbedder
+
+    n = 320000  # 10 s at 32 kHz
+    out = {"model": "PaSST-S passt_s_swa_p16_128_ap476, random weights", "clip_s": 10.0, "fast": []}
+    rng = np.random.default_rng(0)
+    for b in batches:
+        emb = PasstEmbedder(pretrained=False, device=device, dtype="auto", batch_size=b, attention="sdpa")
+        x = (0.1 * rng.standard_normal((b, n))).astype(np.float32)
+        emb.embed_batch(x[: min(b, 2)])
+        _reset_peak(device)
+        times = []
+        for _ in range(repeats):
+            _sync(device)
+            t0 = time.perf_counter()
+            emb.embed_batch(x)
+            _sync(device)
+            times.append(time.perf_counter() - t0)
+        best = min(times)
+        out["fast"].append({"batch_size": b, "dtype": "auto (bf16 autocast on CUDA)", "attention": "sdpa",
+                            "clips_per_s": round(b / best, 3), "peak_gpu_gb": _peak_gb(device)})
+        print(f"passt fast  batch {b:4d}: {b / best:9.3f} clips/s")
+        del emb
+    emb = PasstEmbedder(pretrained=False, device=device, dtype="float32", batch_size=1, attention="eager")
+    x = (0.1 * rng.standard_normal((1, n))).astype(np.float32)
+    emb.embed_batch(x)
+    times = []
+    for _ in range(max(2, repeats)):
+        _sync(device)
+        t0 = time.perf_counter()
+        emb.embed_batch(x)
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    best = min(times)
+    out["naive"] = {"batch_size": 1, "dtype": "float32", "attention": "eager", "clips_per_s": round(1 / best, 3)}
+    top = max(out["fast"], key=lambda r: r["clips_per_s"])
+    out["speedup"] = round(top["clips_per_s"] / out["naive"]["clips_per_s"], 1)
+    print(f"passt naive batch    1: {1 / best:9.3f} clips/s  -> speed-up x{out['speedup']}")
+    return out
+
+
+def bench_symbolic(n_clips):
+    from helpers.config import GenerationConfig
+    from helpers.generation import finish_clip, load_generator
+
+    gen = load_generator("symbolic", duration_s=10.0)
+    cfg = GenerationConfig()
+    reqs = _requests(n_clips, seed=7)
+    gen.generate_batch(reqs[:1])
+    t0 = time.perf_counter()
+    audio = gen.generate_batch(reqs)
+    t_gen = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for a in audio:
+        finish_clip(a, gen.sample_rate, cfg)
+    t_fin = time.perf_counter() - t0
+    res = {"clips": n_clips, "clips_per_s": round(n_clips / t_gen, 2),
+           "clips_per_s_with_loudness": round(n_clips / (t_gen + t_fin), 2), "processes": 1}
+    print(f"symbolic: {res['clips_per_s']} clips/s (one process); {res['clips_per_s_with_loudness']} with loudness normalisation")
+    return res
+
+
+def bench_musicnn(device, n_clips, batch_size):
+    from helpers.embedding import load_embedder
+
+    emb = load_embedder("musicnn", device=str(device))
+    x = (0.1 * np.random.default_rng(0).standard_normal((n_clips, 160000))).astype(np.float32)
+    emb.embed_batch(x[:2])
+    t0 = time.perf_counter()
+    for s in range(0, n_clips, batch_size):
+        emb.embed_batch(x[s:s + batch_size])
+    _sync(device)
+    dt = time.perf_counter() - t0
+    res = {"clips": n_clips, "batch_size": batch_size, "clips_per_s": round(n_clips / dt, 2), "device": str(device)}
+    print(f"musicnn ({device}): {res['clips_per_s']} clips/s of 10 s")
+    return res
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--parts", default="musicgen,passt,symbolic,musicnn")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--size", choices=["auto", "tiny", "full"], default="auto",
+                   help="full: musicgen-small and PaSST-S at real size; tiny: toy models and few clips")
+    p.add_argument("--musicgen-batches", default=None, help="comma-separated batch sizes")
+    p.add_argument("--passt-batches", default=None)
+    p.add_argument("--duration", type=float, default=10.0)
+    p.add_argument("--repeats", type=int, default=None)
+    p.add_argument("--compile", action="store_true", help="torch.compile the decoder step (CUDA graphs on GPU)")
+    p.add_argument("--cpu-clips", type=int, default=None)
+    p.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    a = p.parse_args(argv)
+
+    device = torch.device("cuda" if a.device == "auto" and torch.cuda.is_available() else
+                          ("cpu" if a.device == "auto" else a.device))
+    size = a.size if a.size != "auto" else ("full" if device.type == "cuda" else "tiny")
+    tiny = size == "tiny"
+    mg_batches = [int(x) for x in (a.musicgen_batches or ("2" if tiny else "64,256,512")).split(",")]
+    pt_batches = [int(x) for x in (a.passt_batches or ("2" if tiny else "64,256")).split(",")]
+    repeats = a.repeats or (1 if tiny else 2)
+    cpu_clips = a.cpu_clips or (4 if tiny else 40)
+    duration = a.duration if not tiny else min(a.duration, 2.0)
+    parts = a.parts.split(",")
+
+    import transformers
+
+    result = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({platform.processor() or platform.machine()})",
+        "cpu_threads": torch.get_num_threads(), "size": size,
+        "versions": {"python": platform.python_version(), "torch": torch.__version__,
+                     "transformers": transformers.__version__, "numpy": np.__version__,
+                     "cuda": torch.version.cuda},
+        "results": {},
+    }
+    if "musicgen" in parts:
+        result["results"]["musicgen"] = bench_musicgen(device, size, mg_batches, duration, repeats, a.compile)
+    if "passt" in parts:
+        if tiny:
+            print("passt: skipped at --size tiny (full PaSST-S takes ~1 s per clip on a 2-core CPU)")
+        else:
+            result["results"]["passt"] = bench_passt(device, size, pt_batches, repeats)
+    if "symbolic" in parts:
+        result["results"]["symbolic"] = bench_symbolic(cpu_clips)
+    if "musicnn" in parts:
+        result["results"]["musicnn_cpu"] = bench_musicnn(torch.device("cpu"), cpu_clips, 16)
+        if device.type == "cuda":
+            result["results"]["musicnn_gpu"] = bench_musicnn(device, 10 * cpu_clips, 64)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tag = "gpu" if device.type == "cuda" else "cpu"
+    path = out / f"{time.strftime('%Y%m%d-%H%M%S')}-{tag}-{size}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {path}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
