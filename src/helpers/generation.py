@@ -71,6 +71,13 @@ class Generator(abc.ABC):
         constructor settings, not on the rest of the batch.
         """
 
+    @classmethod
+    def output_identity(cls, options: dict) -> dict:
+        """What, beyond the config's options, decides the bytes this backend
+        makes on this machine (e.g. which SoundFont files "auto" finds). It is
+        recorded with the clips, so a run never mixes clips made differently."""
+        return {}
+
     def describe(self) -> dict:
         """Settings worth recording in the stage's profile."""
         return {"backend": self.name, "duration_s": self.duration_s, "sample_rate": self.sample_rate}
@@ -98,7 +105,8 @@ log = logging.getLogger(__name__)
 def generation_settings(cfg: "GenerationConfig") -> dict:
     """The settings that decide a clip's bytes (batch size and workers do not)."""
     return {"backend": cfg.backend, "options": dict(cfg.options), "duration_s": cfg.duration_s,
-            "sample_rate": cfg.sample_rate, "loudness_lufs": cfg.loudness_lufs, "peak_dbfs": cfg.peak_dbfs}
+            "sample_rate": cfg.sample_rate, "loudness_lufs": cfg.loudness_lufs, "peak_dbfs": cfg.peak_dbfs,
+            "identity": GENERATORS.get(cfg.backend).output_identity(dict(cfg.options))}
 
 
 def finish_clip(audio: np.ndarray, source_sr: int, cfg: "GenerationConfig") -> np.ndarray:

@@ -89,6 +89,7 @@ def run_generation(cfg: Config, shard: str | None = None, progress: bool = True,
     manifest = generate_clips(prompts, out, cfg.generation, generator=generator, shard=(i, n), progress=progress)
     if n == 1 and len(manifest) == len(prompts):
         stage.mark_done(settings, clips=len(manifest))
+    manifest["path"] = [str(out / f) for f in manifest["file_name"]]
     return manifest
 
 

@@ -2494,6 +2494,12 @@ class SymbolicGenerator(Generator):
     def generate_batch(self, requests: Sequence[ClipRequest]) -> list[np.ndarray]:
         return [self.generate_one(r) for r in requests]
 
+    @classmethod
+    def output_identity(cls, options: dict) -> dict:
+        """The SoundFont files the ``soundfonts`` option resolves to here (names and sizes)."""
+        paths = resolve_soundfonts(options.get("soundfonts", "auto"))
+        return {"soundfonts": [{"name": os.path.basename(p), "bytes": os.path.getsize(p)} for p in paths]}
+
     def describe(self) -> dict:
         info = super().describe()
         info.update(

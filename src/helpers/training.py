@@ -42,6 +42,10 @@ def split_train_val(labels: Sequence[str], groups: Sequence | None, val_fraction
         tr, va = train_test_split(idx, test_size=val_fraction, stratify=labels, random_state=seed)
         return np.sort(tr), np.sort(va)
     n_splits = max(2, int(round(1 / val_fraction)))
+    smallest = int(np.unique(labels, return_counts=True)[1].min())
+    if smallest < n_splits:
+        raise ValueError(f"a {val_fraction:.0%} validation split needs at least {n_splits} clips per class; "
+                         f"the smallest class has {smallest} (raise clips_per_genre or val_fraction)")
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     tr, va = next(splitter.split(idx, labels, groups=np.asarray(groups)))
     return np.sort(tr), np.sort(va)
