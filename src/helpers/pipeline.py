@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import logging
 import sys
 from pathlib import Path
@@ -112,7 +113,13 @@ def merge_generation(cfg: Config) -> pd.DataFrame:
 # --- 3. embedding ----------------------------------------------------------------------------
 
 def embedding_dir(cfg: Config) -> Path:
-    return cfg.run_path / "embeddings" / cfg.embedding.backend
+    """``embeddings/<backend>`` or, with options, ``embeddings/<backend>-<hash of options>``:
+    embeddings made with other settings never share a folder."""
+    name = cfg.embedding.backend
+    if cfg.embedding.options:
+        key = json.dumps(cfg.embedding.options, sort_keys=True)
+        name += "-" + hashlib.sha256(key.encode()).hexdigest()[:8]
+    return cfg.run_path / "embeddings" / name
 
 
 def real_dir(cfg: Config) -> Path:
