@@ -51,6 +51,18 @@ def _peak_gb(device):
     return round(torch.cuda.max_memory_allocated() / 2 ** 30, 2) if device.type == "cuda" else None
 
 
+def _best_time(fn, repeats, device):
+    """Fastest of ``repeats`` calls of ``fn(r)``, in seconds, GPU work included."""
+    times = []
+    for r in range(repeats):
+        _sync(device)
+        t0 = time.perf_counter()
+        fn(r)
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
 def _requests(n, seed=0):
     genres = ["Electronica", "Funk", "Orchestral", "Pop", "Rock"]
     words = ["upbeat drums and bass", "calm piano with strings", "distorted guitar riff", "synth pads", "brass and timpani"]
@@ -70,14 +82,7 @@ def bench_musicgen(device, size, batches, duration_s, repeats, compile_step):
                                            compile=compile_step)
         gen.generate_batch(_requests(min(b, 2)))  # warm-up (allocations, compile)
         _reset_peak(device)
-        times = []
-        for r in range(repeats):
-            _sync(device)
-            t0 = time.perf_counter()
-            gen.generate_batch(_requests(b, seed=1000 * r))
-            _sync(device)
-            times.append(time.perf_counter() - t0)
-        best = min(times)
+        best = _best_time(lambda r: gen.generate_batch(_requests(b, seed=1000 * r)), repeats, device)
         out["fast"].append({"batch_size": b, "dtype": str(gen.dtype).replace("torch.", ""), "compile": compile_step,
                             "seconds_per_batch": round(best, 3), "clips_per_s": round(b / best, 3),
                             "peak_gpu_gb": _peak_gb(device)})
@@ -89,15 +94,12 @@ def bench_musicgen(device, size, batches, duration_s, repeats, compile_step):
     inputs = processor(text=[_requests(1)[0].prompt], padding=True, return_tensors="pt").to(device)
     model.generate(**inputs, do_sample=True, guidance_scale=3.0, top_k=250, max_new_tokens=8)  # warm-up
     _reset_peak(device)
-    times = []
-    for r in range(max(1, repeats)):
+
+    def naive(r):
         torch.manual_seed(r)
-        _sync(device)
-        t0 = time.perf_counter()
         model.generate(**inputs, do_sample=True, guidance_scale=3.0, top_k=250, max_new_tokens=n_tokens)
-        _sync(device)
-        times.append(time.perf_counter() - t0)
-    best = min(times)
+
+    best = _best_time(naive, max(1, repeats), device)
     out["naive"] = {"batch_size": 1, "dtype": "float32", "seconds_per_clip": round(best, 3),
                     "clips_per_s": round(1 / best, 4), "peak_gpu_gb": _peak_gb(device), "max_new_tokens": n_tokens}
     top = max(out["fast"], key=lambda r: r["clips_per_s"])
@@ -117,14 +119,7 @@ def bench_passt(device, size, batches, repeats):
         x = (0.1 * rng.standard_normal((b, n))).astype(np.float32)
         emb.embed_batch(x[: min(b, 2)])
         _reset_peak(device)
-        times = []
-        for _ in range(repeats):
-            _sync(device)
-            t0 = time.perf_counter()
-            emb.embed_batch(x)
-            _sync(device)
-            times.append(time.perf_counter() - t0)
-        best = min(times)
+        best = _best_time(lambda r: emb.embed_batch(x), repeats, device)
         out["fast"].append({"batch_size": b, "dtype": "auto (bf16 autocast on CUDA)", "attention": "sdpa",
                             "clips_per_s": round(b / best, 3), "peak_gpu_gb": _peak_gb(device)})
         print(f"passt fast  batch {b:4d}: {b / best:9.3f} clips/s")
@@ -132,14 +127,7 @@ def bench_passt(device, size, batches, repeats):
     emb = PasstEmbedder(pretrained=False, device=device, dtype="float32", batch_size=1, attention="eager")
     x = (0.1 * rng.standard_normal((1, n))).astype(np.float32)
     emb.embed_batch(x)
-    times = []
-    for _ in range(max(2, repeats)):
-        _sync(device)
-        t0 = time.perf_counter()
-        emb.embed_batch(x)
-        _sync(device)
-        times.append(time.perf_counter() - t0)
-    best = min(times)
+    best = _best_time(lambda r: emb.embed_batch(x), max(2, repeats), device)
     out["naive"] = {"batch_size": 1, "dtype": "float32", "attention": "eager", "clips_per_s": round(1 / best, 3)}
     top = max(out["fast"], key=lambda r: r["clips_per_s"])
     out["speedup"] = round(top["clips_per_s"] / out["naive"]["clips_per_s"], 1)

@@ -5,8 +5,8 @@ All audio inside the project is ``float32`` mono, shape ``(n_samples,)``.
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -148,19 +148,11 @@ def write_wav_atomic(path: str | os.PathLike, audio: np.ndarray, sr: int,
     The data goes to a temporary file in the same folder, is flushed to disk,
     then renamed over ``path`` (an atomic rename on POSIX file systems).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.wav", dir=path.parent)
-    os.close(fd)
-    try:
-        sf.write(tmp, np.clip(audio, -1.0, 1.0), sr, subtype=subtype, format="WAV")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from .data import atomic_write_bytes
+
+    buf = io.BytesIO()
+    sf.write(buf, np.clip(audio, -1.0, 1.0), sr, subtype=subtype, format="WAV")
+    return atomic_write_bytes(path, buf.getvalue())
 
 
 def wav_is_valid(path: str | os.PathLike, sr: int, n_samples: int) -> bool:

@@ -17,6 +17,7 @@ Each stage folder holds ``profile.json`` (time, settings, counts) and a
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -79,17 +80,9 @@ def _json_default(o):
 
 def save_npz(path: str | os.PathLike, **arrays) -> Path:
     """``np.savez`` through a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npz", dir=path.parent)
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return atomic_write_bytes(path, buf.getvalue())
 
 
 # --- stages -------------------------------------------------------------------------
