@@ -141,6 +141,9 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
 
     _save_config(cfg)
     clips = load_clip_manifest(cfg.run_path)
+    if not Stage(cfg.run_path / "clips").is_done():
+        raise FileNotFoundError(f"stage 2 is not finished in {cfg.run_path / 'clips'} ({len(clips)} clips listed): "
+                                "run 02_generate (or, after sharded runs, `python -m helpers.pipeline merge`) first")
     out = embedding_dir(cfg)
     stage = Stage(out)
     settings = {"backend": cfg.embedding.backend, "options": dict(cfg.embedding.options)}
@@ -280,6 +283,14 @@ def main(argv: list[str] | None = None) -> int:
         if not sep:
             parser.error(f"--set wants KEY=VALUE, got {item!r}")
         overrides[key] = yaml.safe_load(value)
+    try:
+        return _run(args, overrides)
+    except (FileNotFoundError, ValueError) as exc:  # missing weights or inputs, bad config or data
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args, overrides: dict) -> int:
     cfg = load_config(args.profile, overrides, run_dir=args.run_dir, clips_per_genre=args.clips_per_genre,
                       real_data=args.real_data)
     stages = ["prompts", "generate", "embed", "train", "evaluate"] if args.stage == "all" else [args.stage]
