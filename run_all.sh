@@ -37,7 +37,7 @@ done
 
 VENV="$("$ROOT/scripts/setup_env.sh")"
 export PATH="$VENV/bin:$PATH"
-export MPLBACKEND=Agg PYTHONUNBUFFERED=1
+export PYTHONUNBUFFERED=1
 RUN_DIR="$("$VENV/bin/python" - "$PROFILE" "${PARAMS[@]}" <<'PY'
 import sys
 from helpers.config import load_config

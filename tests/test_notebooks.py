@@ -3,6 +3,7 @@ with a small real benchmark, then the HTML reports."""
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def test_smoke_run_of_all_notebooks(tmp_path, monkeypatch):
     from helpers.reports import render_html
 
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel must use its inline backend
     # a tiny "real" benchmark: 25 s symbolic tracks the classifier has not seen (other seeds)
     real = tmp_path / "real"
     gen = load_generator("symbolic", duration_s=25.0)
@@ -59,5 +60,9 @@ def test_smoke_run_of_all_notebooks(tmp_path, monkeypatch):
     assert np.array(metrics["real"]["confusion"]).sum() == 10
     assert set(metrics["real"]["per_class"]["Rock"]) == {"precision", "recall", "f1", "support"}
     report = (tmp_path / "05_evaluate.html").read_text()
-    assert "data:audio/mpeg;base64," in report and "data:image/png;base64," in report
+    assert report.count("data:audio/mpeg;base64,") >= 5  # players embedded
+    img = re.compile(r'<img[^>]*src="data:image/png;base64,')
+    assert len(img.findall(report)) >= 2  # both confusion matrices, embedded
+    for name in ("02_generate", "03_embed", "04_train"):
+        assert img.search((tmp_path / f"{name}.html").read_text()), name
     assert len(list((run_dir / "clips").rglob("*.wav"))) == 30
