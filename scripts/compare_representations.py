@@ -39,7 +39,7 @@ def main(argv=None):
     p.add_argument("--profile", default="offline")
     p.add_argument("--run-dir")
     p.add_argument("--real-data")
-    p.add_argument("--seeds", type=int, default=3, help="classifier seeds to average over")
+    p.add_argument("--seeds", type=int, default=5, help="classifier seeds to average over")
     a = p.parse_args(argv)
     cfg = load_config(a.profile, {"embedding.options": {"representation": "+".join(ALL)}},
                       run_dir=a.run_dir, real_data=a.real_data)
@@ -72,7 +72,8 @@ def main(argv=None):
         row = {"representation": rep, "dim": len(cols), "synthetic_val_accuracy": float(np.mean(accs)),
                "synthetic_val_accuracy_sd": float(np.std(accs))}
         if real is not None:
-            row.update(real_accuracy=float(np.mean(real_accs)), real_macro_f1=float(np.mean(real_f1)))
+            row.update(real_accuracy=float(np.mean(real_accs)), real_accuracy_sd=float(np.std(real_accs)),
+                       real_macro_f1=float(np.mean(real_f1)))
         rows.append(row)
         print(json.dumps(row))
     table = pd.DataFrame(rows)

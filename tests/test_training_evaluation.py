@@ -105,3 +105,14 @@ def test_group_split_keeps_descriptions_on_one_side():
     assert not set(groups[tr]) & set(groups[va])
     assert set(y[va]) == set(LABELS)
     assert 0.05 < len(va) / len(y) < 0.2
+
+
+def test_training_does_not_depend_on_memory_layout():
+    X, y = blobs(20)
+    tr, va = split_train_val(y, None, 0.2, seed=0)
+    a = MLPClassifier(max_epochs=15, seed=1).fit(X[tr], y[tr], X[va], y[va])
+    cols = np.arange(X.shape[1])
+    Xt = X[tr][:, cols]  # column fancy-indexing: same numbers, Fortran order
+    assert not Xt.flags["C_CONTIGUOUS"]
+    b = MLPClassifier(max_epochs=15, seed=1).fit(Xt, y[tr], X[va][:, cols], y[va])
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X[:, cols]))

@@ -97,7 +97,7 @@ class MLPClassifier:
             raise ValueError(f"label {exc.args[0]!r} was not among the training classes {list(self.classes_)}") from None
 
     def _scale(self, X) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float32)
+        X = np.ascontiguousarray(X, dtype=np.float32)
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
             raise ValueError(f"expected X of shape (n, {self.n_features_in_}), got {X.shape}")
         return (X - self.mean_) / self.scale_
@@ -115,7 +115,7 @@ class MLPClassifier:
 
         if X_val is None or y_val is None:
             raise ValueError("early stopping needs a validation split: pass X_val and y_val")
-        X = np.asarray(X, dtype=np.float32)
+        X = np.ascontiguousarray(X, dtype=np.float32)  # statistics summed in one order, whatever the layout
         if len(X) == 0:
             raise ValueError("no training samples")
         self.classes_ = np.array(sorted(set(np.asarray(y))) if classes is None else list(classes))
