@@ -345,7 +345,9 @@ class MusicnnEmbedder(Embedder):
         model: checkpoint in the musicnn package: ``"MSD_musicnn"`` (default) or ``"MTT_musicnn"``.
         representation: the :meth:`embed` vector: mean over patches of these layers,
             concatenated; a ``+``-joined subset of ``max_pool`` (753), ``mean_pool``
-            (753), ``penultimate`` (200), ``taggram`` (50).
+            (753), ``penultimate`` (200), ``taggram`` (50). The default, ``max_pool``,
+            is the study's choice: best real-track accuracy in a measured comparison
+            (``scripts/compare_representations.py``; see README, "The offline embedding").
         device: ``"auto"`` (cuda when available), ``"cpu"``, ``"cuda"``, ...
         batch_size: patches per forward pass (clips x patches are batched together).
         weights_dir: folder with the checkpoint files, instead of the installed package.
@@ -354,7 +356,7 @@ class MusicnnEmbedder(Embedder):
 
     name = "musicnn"
 
-    def __init__(self, model: str = "MSD_musicnn", representation: str = "max_pool+penultimate",
+    def __init__(self, model: str = "MSD_musicnn", representation: str = "max_pool",
                  device: str | torch.device = "auto", batch_size: int = 64,
                  weights_dir: str | Path | None = None, pad: str = "repeat"):
         if model not in MODELS:
