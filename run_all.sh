@@ -56,9 +56,14 @@ for nb in "$ROOT"/notebooks/0[1-5]_*.ipynb; do
   [[ "$name" < "$FROM" ]] && continue
   echo "=== $name (profile $PROFILE) ==="
   t0=$(date +%s)
+  status=0
   papermill "$nb" "$OUT_NB/$name.ipynb" --cwd "$ROOT/notebooks" -k python3 \
-    -p profile "$PROFILE" "${PARAMS[@]}" --progress-bar
+    -p profile "$PROFILE" "${PARAMS[@]}" --progress-bar || status=$?
   python -c "from helpers.reports import render_html; render_html('$OUT_NB/$name.ipynb', '$OUT_HTML/$name.html')"
+  if [ "$status" -ne 0 ]; then
+    echo "=== $name stopped (see the error above, or reports/$PROFILE/$name.html); what earlier stages made is kept: fix and run the same command again ===" >&2
+    exit "$status"
+  fi
   echo "=== $name done in $(( $(date +%s) - t0 )) s -> reports/$PROFILE/$name.html ==="
 done
 echo "study finished in $(( $(date +%s) - START )) s; metrics: $RUN_DIR/metrics.json; reports: $OUT_HTML"
