@@ -150,3 +150,15 @@ def test_symbolic_backend_same_config_same_bytes(tmp_path):
     assert digests(tmp_path / "a") == digests(tmp_path / "b") and len(digests(tmp_path / "a")) == 5
     pd.testing.assert_frame_equal(a, b)
     assert (a["lufs"] - cfg.loudness_lufs).abs().max() < 1.0 and (a["peak_dbfs"] <= -1.0 + 1e-3).all()
+
+
+def test_a_silent_clip_is_an_error_naming_it_and_earlier_batches_stay_listed(prompts, tmp_path, tone_cfg):
+    class SilentFifth(ToneGenerator):
+        def generate_batch(self, requests):
+            out = super().generate_batch(requests)
+            return [np.zeros_like(a) if r.id == prompts["id"][4] else a for r, a in zip(requests, out)]
+
+    with pytest.raises(RuntimeError, match=f"returned silence for clip '{prompts['id'][4]}'"):
+        generate_clips(prompts, tmp_path, tone_cfg, generator=SilentFifth(duration_s=2.0), progress=False)
+    listed = pd.read_csv(tmp_path / "metadata.csv")
+    assert list(listed["id"]) == list(prompts["id"][:3])  # the first batch, complete and listed

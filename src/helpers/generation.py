@@ -132,19 +132,59 @@ def _clip_file(req: ClipRequest) -> str:
     return f"{req.genre}/{req.id}.wav"
 
 
-def _make_batch(generator: Generator, batch: Sequence[ClipRequest], out_dir: Path, cfg) -> list[dict]:
-    """Generate, finish and atomically write one batch; return its manifest rows."""
+def _write_clip(req: ClipRequest, audio: np.ndarray, source_sr: int, out_dir: Path, cfg) -> dict:
+    """Finish one generated clip, write it atomically and return its manifest row."""
     from .audio import is_silent
 
-    rows = []
-    for req, audio in zip(batch, generator.generate_batch(batch)):
-        clip = finish_clip(audio, generator.sample_rate, cfg)
-        if is_silent(clip):
-            raise RuntimeError(f"generator {cfg.backend!r} returned silence for clip {req.id!r} (prompt {req.prompt!r})")
-        path = write_wav_atomic(out_dir / _clip_file(req), clip, cfg.sample_rate)
-        # statistics of the file as written (16-bit), so an adopted clip gets the same row
-        rows.append(_manifest_row(req, _clip_file(req), load_audio(path)[0], cfg))
-    return rows
+    clip = finish_clip(audio, source_sr, cfg)
+    if is_silent(clip):
+        raise RuntimeError(f"generator {cfg.backend!r} returned silence for clip {req.id!r} (prompt {req.prompt!r})")
+    path = write_wav_atomic(out_dir / _clip_file(req), clip, cfg.sample_rate)
+    # statistics of the file as written (16-bit), so an adopted clip gets the same row
+    return _manifest_row(req, _clip_file(req), load_audio(path)[0], cfg)
+
+
+def _make_batch(generator: Generator, batch: Sequence[ClipRequest], out_dir: Path, cfg) -> list[dict]:
+    """Generate, finish and atomically write one batch; return its manifest rows."""
+    return [_write_clip(req, audio, generator.sample_rate, out_dir, cfg)
+            for req, audio in zip(batch, generator.generate_batch(batch))]
+
+
+def _generate_overlapped(generator: Generator, batches: list[list[ClipRequest]], out_dir: Path, cfg,
+                         on_batch_done, writers: int = 4) -> None:
+    """Generate batch k+1 while threads finish and write batch k (loudness, WAV, fsync).
+
+    ``on_batch_done(rows)`` is called for each batch, in order, once all its
+    clips are on disk. If generation fails or is interrupted, the writes
+    already submitted are finished and reported before the error propagates,
+    so the manifest lists everything that was written.
+    """
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    queue: deque = deque()  # (futures of one batch), oldest first
+
+    def flush(block: bool) -> None:
+        while queue and (block or all(f.done() for f in queue[0])):
+            on_batch_done([f.result() for f in queue.popleft()])
+
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        try:
+            for batch in batches:
+                audio = generator.generate_batch(batch)
+                queue.append([pool.submit(_write_clip, r, a, generator.sample_rate, out_dir, cfg)
+                              for r, a in zip(batch, audio)])
+                flush(block=len(queue) > 2)  # at most two batches in flight
+            flush(block=True)
+        except BaseException:
+            while queue:  # keep what was written: record every batch whose writes all succeed
+                futures = queue.popleft()
+                try:
+                    rows = [f.result() for f in futures]
+                except Exception:
+                    break
+                on_batch_done(rows)
+            raise
 
 
 _WORKER: dict = {}
@@ -249,11 +289,14 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
         else:
             if generator is None and batches:
                 generator = load_generator(cfg.backend, duration_s=cfg.duration_s, **cfg.options)
-            for batch in batches:
-                for row in _make_batch(generator, batch, out_dir, cfg):
+
+            def record(rows):
+                for row in rows:
                     done[row["id"]] = row
                 save()
-                bar.update(len(batch))
+                bar.update(len(rows))
+
+            _generate_overlapped(generator, batches, out_dir, cfg, record)
         bar.close()
         prof["clips_per_s"] = round(len(pending) / max(time.perf_counter() - t0, 1e-9), 3)
     return pd.read_csv(manifest_path)
