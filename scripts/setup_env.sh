@@ -15,22 +15,28 @@ HASH="$(cat "$ROOT"/requirements/*.txt | sha256sum | cut -c1-12)"
 VENV="${SYNTHMIR_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/synthmir/venv-$HASH}"
 log() { echo "[setup] $*" >&2; }
 
+PIPLOG="$(dirname "$VENV")/$(basename "$VENV").pip.log"
+pip_() {  # pip, its chatter kept in a log that is shown only when it fails
+  "$VENV/bin/python" -m pip --disable-pip-version-check -q "$@" >>"$PIPLOG" 2>&1 \
+    || { tail -n 60 "$PIPLOG" >&2; log "pip failed: $* (full log: $PIPLOG)"; exit 1; }
+}
+
 if [ ! -f "$VENV/.complete" ]; then
   [ -d "$VENV" ] && { log "removing an unfinished venv at $VENV"; rm -rf "$VENV"; }
-  log "creating $VENV (first run: about 10 minutes, mostly torch)"
+  log "creating $VENV (first run: about 10 minutes, mostly torch; pip log: $PIPLOG)"
   mkdir -p "$(dirname "$VENV")"
+  : >"$PIPLOG"
   "$PY" -m venv "$VENV"
-  PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
-  "${PIP[@]}" install --upgrade pip >&2
+  pip_ install --upgrade pip
   # one torch for the whole project (see requirements/torch.txt)
-  "${PIP[@]}" install -r "$ROOT/requirements/torch.txt" >&2
-  "${PIP[@]}" install -r "$ROOT/requirements/torch.txt" -r "$ROOT/requirements/base.txt" >&2
+  pip_ install -r "$ROOT/requirements/torch.txt"
+  pip_ install -r "$ROOT/requirements/torch.txt" -r "$ROOT/requirements/base.txt"
   # obsolete or unbuildable declared dependencies: files only (see requirements/nodeps.txt)
-  "${PIP[@]}" install --no-deps -r "$ROOT/requirements/nodeps.txt" >&2
+  pip_ install --no-deps -r "$ROOT/requirements/nodeps.txt"
   "$VENV/bin/python" -c "import torch, torchvision, transformers, timm, hear21passt, tinysoundfont, musicnn, papermill" >&2
   touch "$VENV/.complete"
   log "venv ready"
 fi
 # the package itself, editable, pointing at this clone (cheap; redone every time)
-"$VENV/bin/python" -m pip --disable-pip-version-check -q install --no-deps --no-build-isolation -e "$ROOT" >&2
+pip_ install --no-deps --no-build-isolation -e "$ROOT"
 echo "$VENV"
