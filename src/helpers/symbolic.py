@@ -2149,6 +2149,11 @@ def find_soundfonts() -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _soundfont_identity(paths: Sequence[str]) -> list[dict]:
+    """Names and sizes of SoundFont files: what tells one set of them from another."""
+    return [{"name": os.path.basename(p), "bytes": os.path.getsize(p)} for p in paths]
+
+
 def resolve_soundfonts(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> tuple[str, ...]:
     """Turn the ``soundfonts`` option (``"auto"``, a path, or a list of paths) into existing file paths.
 
@@ -2497,13 +2502,12 @@ class SymbolicGenerator(Generator):
     @classmethod
     def output_identity(cls, options: dict) -> dict:
         """The SoundFont files the ``soundfonts`` option resolves to here (names and sizes)."""
-        paths = resolve_soundfonts(options.get("soundfonts", "auto"))
-        return {"soundfonts": [{"name": os.path.basename(p), "bytes": os.path.getsize(p)} for p in paths]}
+        return {"soundfonts": _soundfont_identity(resolve_soundfonts(options.get("soundfonts", "auto")))}
 
     def describe(self) -> dict:
         info = super().describe()
         info.update(
-            soundfonts=[{"name": os.path.basename(p), "bytes": os.path.getsize(p)} for p in self.soundfonts],
+            soundfonts=_soundfont_identity(self.soundfonts),
             max_voices=self.max_voices,
         )
         return info
