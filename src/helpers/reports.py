@@ -105,13 +105,18 @@ def plot_history(history: pd.DataFrame, best_epoch: int | None = None):
     return fig
 
 
-def plot_embedding_map(X: np.ndarray, labels: Sequence[str], seed: int = 0, ax=None, title: str = ""):
-    """2-D PCA of embeddings coloured by label."""
+def plot_embedding_map(X: np.ndarray, labels: Sequence[str], seed: int = 0, ax=None, title: str = "",
+                       reference: np.ndarray | None = None):
+    """2-D PCA of embeddings coloured by label. With ``reference`` (e.g. the
+    synthetic clips), the PCA is fitted there and ``X`` projected into it, so
+    two maps share their axes and show the gap between the domains."""
     import matplotlib.pyplot as plt
     import seaborn as sns
     from sklearn.decomposition import PCA
 
-    Z = PCA(n_components=2, random_state=seed).fit_transform((X - X.mean(0)) / (X.std(0) + 1e-6))
+    ref = X if reference is None else reference
+    mean, std = ref.mean(0), ref.std(0) + 1e-6
+    Z = PCA(n_components=2, random_state=seed).fit((ref - mean) / std).transform((X - mean) / std)
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.5))
     sns.scatterplot(x=Z[:, 0], y=Z[:, 1], hue=list(labels), s=10, alpha=0.7, ax=ax, linewidth=0)
