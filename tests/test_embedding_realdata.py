@@ -96,3 +96,19 @@ def test_embedding_resumes_from_chunks(tmp_path):
     res = embed_files(items, tmp_path / "run", "synthetic", counter, chunk_size=3, batch_size=3, progress=False)
     assert sum(seen) == 4  # only the clips not yet embedded
     assert list(res["ids"]) == list(ref["ids"]) and np.allclose(res["X"], ref["X"])
+
+
+def test_export_dataset_is_a_folder_per_genre_with_metadata(tmp_path, tone_cfg):
+    from helpers.data import export_dataset
+    from helpers.generation import generate_clips
+    from helpers.prompts import build_prompts, load_descriptions
+
+    run = tmp_path / "run"
+    prompts = build_prompts(load_descriptions("builtin"), 2, seed=5)
+    generate_clips(prompts, run / "clips", tone_cfg, progress=False)
+    dest = export_dataset(run, tmp_path / "dataset")
+    meta = pd.read_csv(dest / "metadata.csv")
+    assert {"file_name", "label", "prompt", "seed"} <= set(meta.columns) and "path" not in meta.columns
+    assert sorted(p.name for p in dest.iterdir() if p.is_dir()) == GENRES
+    for row in meta.itertuples():  # audiofolder layout: file_name relative to the metadata file
+        assert row.file_name.split("/")[0] == row.label and (dest / row.file_name).is_file()
