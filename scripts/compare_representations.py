@@ -17,12 +17,11 @@ import numpy as np
 import pandas as pd
 
 from helpers.config import load_config
-from helpers.data import load_clip_manifest, write_json
+from helpers.data import write_json
 from helpers.embedding import load_embeddings
 from helpers.evaluation import classification_metrics, track_scores
 from helpers.musicnn import LAYER_DIMS
-from helpers.pipeline import embedding_dir, real_dir, run_embedding
-from helpers.training import MLPClassifier, split_train_val
+from helpers.pipeline import make_classifier, real_dir, run_embedding, training_data
 
 ALL = ["max_pool", "mean_pool", "penultimate", "taggram"]
 CANDIDATES = ["max_pool", "mean_pool", "penultimate", "taggram", "max_pool+penultimate",
@@ -44,12 +43,7 @@ def main(argv=None):
     cfg = load_config(a.profile, {"embedding.options": {"representation": "+".join(ALL)}},
                       run_dir=a.run_dir, real_data=a.real_data)
     run_embedding(cfg)
-    emb = load_embeddings(embedding_dir(cfg), "synthetic")
-    clips = load_clip_manifest(cfg.run_path).set_index("id").loc[emb["ids"]]
-    y = clips["genre"].to_numpy()
-    groups = (clips["genre"] + "|" + clips["description"]).to_numpy()
-    t = cfg.training
-    tr, va = split_train_val(y, groups if t.group_by_description else None, t.val_fraction, cfg.seed)
+    emb, y, tr, va = training_data(cfg)
     real = tracks = None
     if cfg.evaluation.real_data:
         real = load_embeddings(real_dir(cfg), "real")
@@ -59,14 +53,13 @@ def main(argv=None):
         cols = columns(rep)
         accs, real_accs, real_f1 = [], [], []
         for s in range(a.seeds):
-            clf = MLPClassifier(hidden_units=t.hidden_units, learning_rate=t.learning_rate, batch_size=t.batch_size,
-                                max_epochs=t.max_epochs, patience=t.patience, class_weights=t.class_weights,
-                                standardize=t.standardize, seed=cfg.seed + s)
+            clf = make_classifier(cfg, seed=cfg.seed + s)
             clf.fit(emb["X"][tr][:, cols], y[tr], emb["X"][va][:, cols], y[va], classes=cfg.genres)
             accs.append(clf.score(emb["X"][va][:, cols], y[va]))
             if real is not None:
-                sc = track_scores(clf.predict_proba(real["X"][:, cols]), real["ids"], cfg.genres)
-                m = classification_metrics(tracks.loc[sc.index, "label"], sc["predicted"], cfg.genres)
+                sc = track_scores(clf.predict_proba(real["X"][:, cols]), real["ids"], cfg.genres,
+                                  true_labels=tracks["label"])
+                m = classification_metrics(sc["label"], sc["predicted"], cfg.genres)
                 real_accs.append(m["accuracy"])
                 real_f1.append(m["macro"]["f1"])
         row = {"representation": rep, "dim": len(cols), "synthetic_val_accuracy": float(np.mean(accs)),

@@ -67,11 +67,13 @@ def table1(metrics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("Genre").round(1)
 
 
-def track_scores(window_proba: np.ndarray, track_ids: Sequence[str], classes: Sequence[str]) -> pd.DataFrame:
+def track_scores(window_proba: np.ndarray, track_ids: Sequence[str], classes: Sequence[str],
+                 true_labels: pd.Series | None = None) -> pd.DataFrame:
     """Average window probabilities per track (tracks in first-seen order).
 
     Returns a table indexed by track id with one probability column per
-    class, ``n_windows`` and ``predicted``.
+    class, ``n_windows`` and ``predicted``; with ``true_labels`` (a Series
+    indexed by track id) also a first column ``label``.
     """
     frame = pd.DataFrame(np.asarray(window_proba), columns=list(classes))
     frame["track_id"] = list(track_ids)
@@ -79,4 +81,6 @@ def track_scores(window_proba: np.ndarray, track_ids: Sequence[str], classes: Se
     scores = grouped[list(classes)].mean()
     scores["n_windows"] = grouped.size()
     scores["predicted"] = scores[list(classes)].idxmax(axis=1)
+    if true_labels is not None:
+        scores.insert(0, "label", true_labels.loc[scores.index].to_numpy())
     return scores

@@ -10,7 +10,6 @@ resumes with nothing lost or duplicated.
 from __future__ import annotations
 
 import abc
-import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +98,10 @@ def load_generator(name: str, **options) -> Generator:
 MANIFEST_COLUMNS = ["id", "file_name", "label", "genre", "description", "prompt", "seed",
                     "backend", "sample_rate", "n_samples", "lufs", "peak_dbfs"]
 
-log = logging.getLogger(__name__)
+
+def generator_from_config(cfg: "GenerationConfig") -> Generator:
+    """The backend the ``generation`` section names, built with its options."""
+    return load_generator(cfg.backend, duration_s=cfg.duration_s, **cfg.options)
 
 
 def generation_settings(cfg: "GenerationConfig") -> dict:
@@ -194,7 +196,7 @@ def _worker_init(cfg) -> None:
     import torch
 
     torch.set_num_threads(1)
-    _WORKER["generator"] = load_generator(cfg.backend, duration_s=cfg.duration_s, **cfg.options)
+    _WORKER["generator"] = generator_from_config(cfg)
     _WORKER["cfg"] = cfg
 
 
@@ -268,6 +270,13 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
     with stage.profile(backend=cfg.backend, shard=list(shard), clips_total=len(requests),
                        clips_made=len(pending), batch_size=cfg.batch_size, workers=cfg.workers) as prof:
         t0 = time.perf_counter()
+
+        def record(rows):
+            for row in rows:
+                done[row["id"]] = row
+            save()
+            bar.update(len(rows))
+
         if cfg.workers > 1 and generator is None:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
@@ -277,25 +286,14 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
                 futures = [pool.submit(_worker_batch, b, str(out_dir)) for b in batches]
                 try:
                     for fut in futures:  # in submission order: the manifest grows deterministically
-                        rows = fut.result()
-                        for row in rows:
-                            done[row["id"]] = row
-                        save()
-                        bar.update(len(rows))
+                        record(fut.result())
                 except BaseException:
                     for f in futures:
                         f.cancel()
                     raise
         else:
             if generator is None and batches:
-                generator = load_generator(cfg.backend, duration_s=cfg.duration_s, **cfg.options)
-
-            def record(rows):
-                for row in rows:
-                    done[row["id"]] = row
-                save()
-                bar.update(len(rows))
-
+                generator = generator_from_config(cfg)
             _generate_overlapped(generator, batches, out_dir, cfg, record)
         bar.close()
         prof["clips_per_s"] = round(len(pending) / max(time.perf_counter() - t0, 1e-9), 3)

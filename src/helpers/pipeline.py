@@ -74,16 +74,23 @@ def load_prompts(cfg: Config) -> pd.DataFrame:
 
 # --- 2. generation -------------------------------------------------------------------------
 
+def _generation_stage_settings(cfg: Config, prompts: pd.DataFrame) -> dict:
+    """What the stage-2 done-marker records: the clip settings and the table size."""
+    from .generation import generation_settings
+
+    return {**generation_settings(cfg.generation), "prompts": len(prompts)}
+
+
 def run_generation(cfg: Config, shard: str | None = None, progress: bool = True, generator=None) -> pd.DataFrame:
     """Prompts -> ``clips/<Genre>/<id>.wav`` + ``clips/metadata.csv``; resumable, shardable."""
     from .data import parse_shard
-    from .generation import generate_clips, generation_settings
+    from .generation import generate_clips
 
     _save_config(cfg)
     prompts = load_prompts(cfg)
     out = cfg.run_path / "clips"
     stage = Stage(out)
-    settings = {**generation_settings(cfg.generation), "prompts": len(prompts)}
+    settings = _generation_stage_settings(cfg, prompts)
     i, n = parse_shard(shard)
     if n == 1 and stage.is_done(settings):
         return load_clip_manifest(cfg.run_path)
@@ -97,8 +104,6 @@ def run_generation(cfg: Config, shard: str | None = None, progress: bool = True,
 def merge_generation(cfg: Config) -> pd.DataFrame:
     """Merge the shards' manifests into ``clips/metadata.csv``; mark the stage
     done when every prompt has its clip."""
-    from .generation import generation_settings
-
     prompts = load_prompts(cfg)
     out = cfg.run_path / "clips"
     merged = merge_shard_manifests(out, "metadata")
@@ -106,7 +111,7 @@ def merge_generation(cfg: Config) -> pd.DataFrame:
     if missing:
         log.warning("%d clips still missing after merge (first: %s)", len(missing), missing[0])
     else:
-        Stage(out).mark_done({**generation_settings(cfg.generation), "prompts": len(prompts)}, clips=len(merged))
+        Stage(out).mark_done(_generation_stage_settings(cfg, prompts), clips=len(merged))
     return merged
 
 
@@ -154,7 +159,7 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
     items = take_shard(clips[["id", "path"]], (i, n))
     name = "synthetic" if n == 1 else f"synthetic.shard-{i:04d}-of-{n:04d}"
     with stage.profile(backend=embedder.name, clips=len(items), shard=[i, n]) as prof:
-        synthetic = embed_files(items, out, "synthetic" if n == 1 else name, embedder,
+        synthetic = embed_files(items, out, name, embedder,
                                 batch_size=cfg.embedding.batch_size, progress=progress)
         prof["dim"] = int(synthetic["X"].shape[1])
     result = {"synthetic": synthetic, "real": None}
@@ -177,22 +182,36 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
 
 # --- 4. training --------------------------------------------------------------------------------
 
-def run_training(cfg: Config, progress: bool = True):
-    """Synthetic embeddings -> classifier ``model/classifier.pt``, ``split.csv``, ``history.csv``."""
+def training_data(cfg: Config) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    """The synthetic embeddings, their labels and the train/validation split:
+    ``(embeddings, labels, train_idx, val_idx)``."""
     from .embedding import load_embeddings
-    from .training import MLPClassifier, split_train_val
+    from .training import split_train_val
 
-    _save_config(cfg)
     emb = load_embeddings(embedding_dir(cfg), "synthetic")
     clips = load_clip_manifest(cfg.run_path).set_index("id").loc[emb["ids"]]
     labels = clips["genre"].to_numpy()
     groups = (clips["genre"] + "|" + clips["description"]).to_numpy() if cfg.training.group_by_description else None
+    tr, va = split_train_val(labels, groups, cfg.training.val_fraction, cfg.seed)
+    return emb, labels, tr, va
+
+
+def make_classifier(cfg: Config, seed: int | None = None):
+    """The study's classifier, with the ``training`` section's settings."""
+    from .training import MLPClassifier
+
     t = cfg.training
-    tr, va = split_train_val(labels, groups, t.val_fraction, cfg.seed)
+    return MLPClassifier(hidden_units=t.hidden_units, learning_rate=t.learning_rate, batch_size=t.batch_size,
+                         max_epochs=t.max_epochs, patience=t.patience, class_weights=t.class_weights,
+                         standardize=t.standardize, seed=cfg.seed if seed is None else seed, device=t.device)
+
+
+def run_training(cfg: Config, progress: bool = True):
+    """Synthetic embeddings -> classifier ``model/classifier.pt``, ``split.csv``, ``history.csv``."""
+    _save_config(cfg)
+    emb, labels, tr, va = training_data(cfg)
     stage = Stage(cfg.run_path / "model")
-    clf = MLPClassifier(hidden_units=t.hidden_units, learning_rate=t.learning_rate, batch_size=t.batch_size,
-                        max_epochs=t.max_epochs, patience=t.patience, class_weights=t.class_weights,
-                        standardize=t.standardize, seed=cfg.seed, device=t.device)
+    clf = make_classifier(cfg)
     with stage.profile(train=len(tr), val=len(va), dim=int(emb["X"].shape[1])) as prof:
         clf.fit(emb["X"][tr], labels[tr], emb["X"][va], labels[va], classes=cfg.genres, progress=progress)
         prof.update(best_epoch=clf.best_epoch_, stopped_epoch=clf.stopped_epoch_)
@@ -248,8 +267,7 @@ def run_evaluation(cfg: Config) -> dict:
         real = load_embeddings(rdir, "real")
         tracks = pd.read_csv(rdir / "tracks.csv").set_index("track_id")
         skipped = pd.read_csv(rdir / "real.skipped.csv")
-        scores = track_scores(clf.predict_proba(real["X"]), real["ids"], labels)
-        scores.insert(0, "label", tracks.loc[scores.index, "label"].to_numpy())
+        scores = track_scores(clf.predict_proba(real["X"]), real["ids"], labels, true_labels=tracks["label"])
         scores["path"] = tracks.loc[scores.index, "path"].to_numpy()
         scores = scores.reset_index()
         metrics["real"] = classification_metrics(scores["label"], scores["predicted"], labels)
