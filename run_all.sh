@@ -37,6 +37,7 @@ done
 
 VENV="$("$ROOT/scripts/setup_env.sh")"
 export PATH="$VENV/bin:$PATH"
+export PYTHONPATH="$ROOT/src${PYTHONPATH:+:$PYTHONPATH}"  # this clone's code, whatever the shared venv holds
 export PYTHONUNBUFFERED=1
 RUN_DIR="$("$VENV/bin/python" - "$PROFILE" "${PARAMS[@]}" <<'PY'
 import sys

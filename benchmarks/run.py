@@ -71,7 +71,7 @@ def _requests(n, seed=0):
 
 
 def bench_musicgen(device, size, batches, duration_s, repeats, compile_step):
-    from helpers.musicgen import MusicGenGenerator, build_random_musicgen, build_tiny_musicgen
+    from helpers.generators.musicgen import MusicGenGenerator, build_random_musicgen, build_tiny_musicgen
 
     model, processor = build_random_musicgen("small") if size == "full" else build_tiny_musicgen()
     out = {"model": "musicgen-small architecture, random weights" if size == "full" else "tiny random MusicGen",
@@ -109,7 +109,7 @@ def bench_musicgen(device, size, batches, duration_s, repeats, compile_step):
 
 
 def bench_passt(device, size, batches, repeats):
-    from helpers.passt import PasstEmbedder
+    from helpers.embedders.passt import PasstEmbedder
 
     n = 320000  # 10 s at 32 kHz
     out = {"model": "PaSST-S passt_s_swa_p16_128_ap476, random weights", "clip_s": 10.0, "fast": []}

@@ -20,7 +20,7 @@ from helpers.config import load_config
 from helpers.data import write_json
 from helpers.embedding import load_embeddings
 from helpers.evaluation import classification_metrics, track_scores
-from helpers.musicnn import LAYER_DIMS
+from helpers.embedders.musicnn import LAYER_DIMS
 from helpers.pipeline import make_classifier, real_dir, run_embedding, training_data
 
 ALL = ["max_pool", "mean_pool", "penultimate", "taggram"]

@@ -37,6 +37,8 @@ if [ ! -f "$VENV/.complete" ]; then
   touch "$VENV/.complete"
   log "venv ready"
 fi
-# the package itself, editable, pointing at this clone (cheap; redone every time)
-pip_ install --no-deps --no-build-isolation -e "$ROOT"
+# The project's own code is NOT installed into the venv: venvs are shared between
+# clones, so each entry point (run_tests.sh, run_all.sh, synthmir) puts its own
+# clone's src/ first on PYTHONPATH. Code and runs always come from the clone the
+# command was started in.
 echo "$VENV"

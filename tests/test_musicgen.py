@@ -1,7 +1,7 @@
 """The ``musicgen`` backend on a tiny random MusicGen, offline on the CPU.
 
 The model (decoder, T5 text encoder, EnCodec, word-level tokenizer) is built
-in memory by :func:`helpers.musicgen.build_tiny_musicgen`; everything else is
+in memory by :func:`helpers.generators.musicgen.build_tiny_musicgen`; everything else is
 the real backend code.
 """
 
@@ -16,7 +16,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from helpers.generation import ClipRequest, load_generator  # noqa: E402
-from helpers.musicgen import (  # noqa: E402
+from helpers.generators.musicgen import (  # noqa: E402
     AudioCraftGenerator,
     MissingWeightsError,
     MusicGenGenerator,

@@ -17,9 +17,9 @@ import torch
 
 from helpers.audio import resample
 from helpers.embedding import load_embedder
-from helpers.musicnn import (LAYER_DIMS, MusicnnEmbedder, MusicnnWeightsNotFound, load_checkpoint,
+from helpers.embedders.musicnn import (LAYER_DIMS, MusicnnEmbedder, MusicnnWeightsNotFound, load_checkpoint,
                              log_compress, logmel, patches, weights_dir_for)
-from helpers.tfbundle import TFBundleError, read_bundle, read_index
+from helpers.embedders.tfbundle import TFBundleError, read_bundle, read_index
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_NAME = "musicnn_msd_reference.npz"  # outputs of the original TF model (see module doc)
@@ -110,10 +110,17 @@ def test_missing_weights_error_says_where_and_how(tmp_path):
 def test_logmel_and_patches_match_reference(ref):
     spec = logmel(ref["signal"])
     assert spec.shape == ref["logmel"].shape == (626, 96)
-    np.testing.assert_allclose(spec, ref["logmel"], rtol=0, atol=1e-6)
-    p = patches(spec)
-    assert p.shape == ref["batch"].shape == (3, 187, 96)
-    np.testing.assert_allclose(p, ref["batch"], rtol=0, atol=1e-6)
+    # musicnn rounds the mel power to float16 before compressing it: a float32
+    # mel value a hair's breadth from a float16 rounding boundary can land on the
+    # other side on another CPU's FFT. Allow that (one float16 step, on a handful
+    # of cells), nothing more.
+    diff = np.abs(spec.astype(np.float64) - ref["logmel"])
+    step = np.spacing(np.abs(ref["logmel"]).astype(np.float16)).astype(np.float64)
+    off = diff > 1e-6
+    assert off.mean() < 1e-4, f"{off.sum()} of {off.size} log-mel cells differ"
+    assert np.all(diff[off] <= step[off] + 1e-9), float(diff.max())
+    assert patches(spec).shape == ref["batch"].shape == (3, 187, 96)
+    np.testing.assert_allclose(patches(ref["logmel"]), ref["batch"], rtol=0, atol=1e-6)  # the cut itself
 
 
 def test_network_matches_reference_from_batch(emb, ref):

@@ -19,7 +19,7 @@ pytest.importorskip("timm")
 
 from helpers.audio import resample  # noqa: E402
 from helpers.embedding import EMBEDDERS  # noqa: E402
-from helpers.passt import (  # noqa: E402
+from helpers.embedders.passt import (  # noqa: E402
     CHECKPOINT_URL,
     PasstCheckpointError,
     PasstCheckpointMissing,
@@ -35,7 +35,9 @@ from helpers.passt import (  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "passt_frontend_reference.npz"
 SR = 32000
-TOL_MEL = 1e-4
+# log-mel tolerance: 0.0 against the fixture on the machine that made it, 2.8e-4 on another CPU
+# (float32 kernels round differently; the log-mels span about -2..+2)
+TOL_MEL = 1e-3
 
 
 def _load_script():
@@ -71,7 +73,7 @@ class _ListHandler(logging.Handler):
 def random_embedder():
     """Randomly initialised PaSST-S (seed 0) on the CPU, with the log of its construction."""
     handler = _ListHandler()
-    log = logging.getLogger("helpers.passt")
+    log = logging.getLogger("helpers.embedders.passt")
     log.addHandler(handler)
     try:
         emb = PasstEmbedder(pretrained=False, device="cpu", dtype="auto", batch_size=4, seed=0)
@@ -98,7 +100,9 @@ def test_mel_bank_matches_torchaudio_kaldi(reference):
     assert bank.shape == (128, 512) and bank.dtype == torch.float32
     mel = PasstMel()
     assert mel.mel_basis.shape == ref["mel_bank"].shape == (128, 513)
-    np.testing.assert_allclose(mel.mel_basis.numpy(), ref["mel_bank"], rtol=0, atol=1e-7)
+    # exact on the machine that made the fixture; 1.8e-5 (relative 5e-4, on triangle edges) on another
+    # CPU whose float32 log/exp kernels round differently
+    np.testing.assert_allclose(mel.mel_basis.numpy(), ref["mel_bank"], rtol=0, atol=5e-5)
     assert not mel.mel_basis[:, -1].any()  # hear21passt's zero Nyquist column
 
 

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("pretty_midi")
 pytest.importorskip("tinysoundfont")
 
-from helpers import symbolic as S  # noqa: E402
+from helpers.generators import symbolic as S  # noqa: E402
 from helpers.generation import GENERATORS, ClipRequest, load_generator  # noqa: E402
 
 SR = 32000

@@ -73,8 +73,8 @@ class Embedder(abc.ABC):
 
 
 EMBEDDERS: Registry[Embedder] = Registry("embedder")
-EMBEDDERS.register("musicnn", "helpers.musicnn:MusicnnEmbedder")
-EMBEDDERS.register("passt", "helpers.passt:PasstEmbedder")
+EMBEDDERS.register("musicnn", "helpers.embedders.musicnn:MusicnnEmbedder")
+EMBEDDERS.register("passt", "helpers.embedders.passt:PasstEmbedder")
 
 
 def load_embedder(name: str = "musicnn", **options) -> Embedder:

@@ -83,9 +83,9 @@ class Generator(abc.ABC):
 
 
 GENERATORS: Registry[Generator] = Registry("generator")
-GENERATORS.register("symbolic", "helpers.symbolic:SymbolicGenerator")
-GENERATORS.register("musicgen", "helpers.musicgen:MusicGenGenerator")
-GENERATORS.register("audiocraft", "helpers.musicgen:AudioCraftGenerator")
+GENERATORS.register("symbolic", "helpers.generators.symbolic:SymbolicGenerator")
+GENERATORS.register("musicgen", "helpers.generators.musicgen:MusicGenGenerator")
+GENERATORS.register("audiocraft", "helpers.generators.musicgen:AudioCraftGenerator")
 
 
 def load_generator(name: str, **options) -> Generator:

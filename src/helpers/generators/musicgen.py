@@ -66,7 +66,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .generation import ClipRequest, Generator
+from ..generation import ClipRequest, Generator
 
 log = logging.getLogger(__name__)
 

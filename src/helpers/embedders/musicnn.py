@@ -1,7 +1,7 @@
 """musicnn (Pons & Serra, 2019) in PyTorch, with the original TF weights.
 
 The weights come from the ``musicnn`` pip package (``musicnn/MSD_musicnn/``,
-a TensorFlow checkpoint read by :mod:`helpers.tfbundle`); TensorFlow itself
+a TensorFlow checkpoint read by :mod:`helpers.embedders.tfbundle`); TensorFlow itself
 is never needed. The port follows ``musicnn/models.py`` and
 ``musicnn/extractor.py`` (v0.1.0) op for op:
 
@@ -39,7 +39,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .embedding import Embedder
+from ..embedding import Embedder
 from .tfbundle import read_bundle
 
 log = logging.getLogger(__name__)

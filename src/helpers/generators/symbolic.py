@@ -33,7 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .generation import ClipRequest, Generator
+from ..generation import ClipRequest, Generator
 
 __all__ = [
     "GENRE_STYLES",

@@ -60,7 +60,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .embedding import Embedder
+from ..embedding import Embedder
 
 logger = logging.getLogger(__name__)
 
