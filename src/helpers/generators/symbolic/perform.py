@@ -1,0 +1,630 @@
+"""Performance: an arrangement -> notes -> :class:`pretty_midi.PrettyMIDI` (swing, humanisation, expression)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from .arrange import _STREAM_PART, _STREAM_PERFORMANCE, Arrangement, Part, _choice, _rng
+from .patterns import (
+    _CALM_CELLS,
+    _CALM_STRUM,
+    _CELLS,
+    _DRUM_HOLD,
+    _MELODY_STYLES,
+    _PATTERN_KIND,
+    ACCENTS,
+    BASS_PATTERNS,
+    CHORD_RHYTHMS,
+    CLOSED_HAT,
+    CRASH,
+    DRUM_PATTERNS,
+    E_SNARE,
+    KICK,
+    PERCUSSION_LAYERS,
+    RIDE,
+    SIDE_STICK,
+    SNARE,
+    STAB_RHYTHMS,
+    STRUM_PATTERNS,
+    TOMS,
+)
+from .styles import GENRE_STYLES
+from .theory import MINOR_MODES, Chord, _nearest, voice_chord
+
+# a note on the 16th grid: (step, length in steps, pitch, velocity 0..1, extra offset in seconds)
+_Note = tuple[float, float, int, float, float]
+
+
+class _Context:
+    """Timing and harmony of one performance."""
+
+    def __init__(self, arr: Arrangement, duration_s: float):
+        self.arr = arr
+        self.duration = float(duration_s)
+        self.beat_s = 60.0 / arr.tempo
+        self.step_s = self.beat_s / 4.0
+        self.total_steps = int(math.ceil(self.duration / self.step_s)) + 1
+        self.bars = int(math.ceil(self.total_steps / 16.0))
+        self.scale = arr.scale
+        self.chord_steps = 4 * arr.beats_per_chord
+        self.n_chords = int(math.ceil(self.bars * 16 / self.chord_steps))
+        self.kick_steps: list[int] = []
+        self.kick_set: set[int] = set()
+        self.style = GENRE_STYLES[arr.genre]
+
+    def chord_index(self, step: float) -> int:
+        return int(step // self.chord_steps)
+
+    def chord(self, index: int) -> Chord:
+        return self.arr.progression[index % len(self.arr.progression)]
+
+    def chord_at(self, step: float) -> Chord:
+        return self.chord(self.chord_index(step))
+
+    def chord_end(self, step: float) -> float:
+        return (self.chord_index(step) + 1) * self.chord_steps
+
+    def time(self, step: float) -> float:
+        """Seconds of a grid step, with swing on the off-beat 16ths."""
+        shift = 0.0
+        if self.arr.swing and float(step).is_integer():
+            if self.arr.swing_unit == 2 and int(step) % 4 == 2:
+                shift = 2.0 * self.arr.swing
+            elif self.arr.swing_unit == 1 and int(step) % 2 == 1:
+                shift = self.arr.swing
+        return (step + shift) * self.step_s
+
+    def dyn(self, step: float) -> float:
+        """Dynamics curve (velocity factor) at ``step``."""
+        arr = self.arr
+        d = 1.0
+        if self.style.expressive:
+            phrase = (step % 32) / 32.0
+            d *= 0.84 + 0.2 * math.sin(math.pi * phrase)
+        if arr.epic:
+            d *= 0.82 + 0.28 * min(1.0, step / max(1, self.total_steps))
+        bar = step / 16.0
+        if arr.section_change == "swell" and arr.change_bar - 1 <= bar < arr.change_bar:
+            d *= 0.85 + 0.3 * (bar - (arr.change_bar - 1))
+        if arr.section_change in ("lift", "drop", "fill", "swell", "enter") and bar >= arr.change_bar:
+            d *= 1.06
+        return d
+
+    def bar_range(self, part: Part) -> range:
+        return range(part.enters_bar, self.bars)
+
+
+def _root_pitch(ctx: _Context, chord: Chord, centre: int, bass: bool = True) -> int:
+    pc = chord.bass_pc(ctx.arr.key, ctx.scale) if bass else (ctx.arr.key + chord.root) % 12
+    return _nearest(pc, centre)
+
+
+def _bass_degree(ctx: _Context, chord: Chord, degree: str, root: int, step: float) -> int:
+    ivs = chord.intervals(ctx.scale)
+    true_root = _nearest((ctx.arr.key + chord.root) % 12, root)
+    if degree == "R":
+        return root
+    if degree == "O":
+        return root + 12
+    if degree == "5":
+        return true_root + (6 if chord.quality in ("dim", "dim7", "m7b5") else 7)
+    if degree == "3":
+        return true_root + (ivs[1] if len(ivs) > 2 else 4)
+    if degree == "7":
+        sevenths = [iv for iv in ivs if iv in (9, 10, 11)]
+        return true_root + sevenths[0] if sevenths else root + 12
+    if degree == "A":
+        nxt = ctx.chord_at(ctx.chord_end(step))
+        if nxt.root != chord.root or nxt.quality != chord.quality:
+            target = _root_pitch(ctx, nxt, root)
+            return target - 1 if target > root else target + 1
+        return true_root + 7
+    raise ValueError(f"unknown bass degree {degree!r}")
+
+
+def _bass_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    notes: list[_Note] = []
+    if part.pattern == "acid":
+        steps = [(s, 0.7, str(_choice(rng, ("R", "R", "O", "5", "R", "7"))), "X" if rng.random() < 0.35 else "o")
+                 for s in range(16) if rng.random() < 0.72 or s == 0]
+        pattern: Sequence[tuple[float, float, str, str]] = steps
+    else:
+        pattern = BASS_PATTERNS[part.pattern]
+    sustained = part.pattern in ("sustained", "sustain_808")
+    for bar in ctx.bar_range(part):
+        for step, length, degree, acc in pattern:
+            s = bar * 16 + step
+            chord = ctx.chord_at(s)
+            root = _root_pitch(ctx, chord, part.register)
+            pitch = _bass_degree(ctx, chord, degree, root, s)
+            length = min(length, ctx.chord_end(s) - s)
+            notes.append((s, max(0.5, length), pitch, ACCENTS[acc], 0.0))
+        if sustained and ctx.chord_steps < 16:
+            # re-strike at chord changes inside the bar
+            for c0 in range(bar * 16 + ctx.chord_steps, bar * 16 + 16, ctx.chord_steps):
+                if all(abs(n[0] - c0) > 0.01 for n in notes[-4:]):
+                    chord = ctx.chord_at(c0)
+                    notes.append((c0, ctx.chord_steps, _root_pitch(ctx, chord, part.register), ACCENTS["x"], 0.0))
+    notes.sort(key=lambda n: n[0])
+    return _truncate_overlaps(notes)
+
+
+def _truncate_overlaps(notes: list[_Note]) -> list[_Note]:
+    """Shorten each note so it ends before the next note of the same pitch starts."""
+    out: list[_Note] = []
+    last: dict[int, int] = {}
+    for n in sorted(notes, key=lambda n: (n[0], n[2])):
+        j = last.get(n[2])
+        if j is not None:
+            s, ln, p, v, o = out[j]
+            if s + ln > n[0]:
+                out[j] = (s, max(0.25, n[0] - s - 0.05), p, v, o)
+        last[n[2]] = len(out)
+        out.append(n)
+    return out
+
+
+def _chord_voicings(ctx: _Context, part: Part) -> dict[int, list[int]]:
+    """Voicing of every chord of the clip for ``part``, with voice leading."""
+    out: dict[int, list[int]] = {}
+    prev: list[int] | None = None
+    for i in range(ctx.n_chords + 1):
+        v = voice_chord(ctx.chord(i), ctx.arr.key, ctx.scale, part.voicing, part.register, prev, part.max_notes)
+        out[i] = v
+        prev = v
+    return out
+
+
+def _rhythm_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    voicings = _chord_voicings(ctx, part)
+    rhythm = CHORD_RHYTHMS[part.pattern]
+    notes: list[_Note] = []
+    for bar in ctx.bar_range(part):
+        for step, length, acc in rhythm:
+            s = bar * 16 + step
+            if ctx.arr.calm and acc == "o" and part.pattern in ("pop_8ths", "power_8ths"):
+                continue
+            idx = ctx.chord_index(s)
+            length = min(length, ctx.chord_end(s) - s)
+            for pitch in voicings[idx]:
+                notes.append((s, length, pitch, ACCENTS[acc], 0.0))
+        # chord changes in the middle of a held rhythm note
+        if part.pattern in ("block_whole",) and ctx.chord_steps < 16:
+            for c0 in range(bar * 16 + ctx.chord_steps, bar * 16 + 16, ctx.chord_steps):
+                for pitch in voicings[ctx.chord_index(c0)]:
+                    notes.append((c0, ctx.chord_steps, pitch, ACCENTS["x"], 0.0))
+    return _truncate_overlaps(notes)
+
+
+def _sustain_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    """Held chords; tones common to consecutive chords are tied, the others move (legato voice leading)."""
+    voicings = _chord_voicings(ctx, part)
+    notes: list[list[float]] = []
+    active: dict[int, int] = {}
+    start = part.enters_bar * 16
+    for idx in range(ctx.n_chords):
+        c0, c1 = idx * ctx.chord_steps, (idx + 1) * ctx.chord_steps
+        if c1 <= start:
+            continue
+        s = max(c0, start)
+        now: dict[int, int] = {}
+        for pitch in voicings[idx]:
+            j = active.get(pitch)
+            if j is not None and notes[j][0] + notes[j][1] >= s - 0.2:
+                notes[j][1] = c1 - 0.1 - notes[j][0]
+            else:
+                notes.append([s, c1 - s - 0.1, pitch, ACCENTS["x"] if idx else ACCENTS["X"], 0.0])
+                j = len(notes) - 1
+            now[pitch] = j
+        active = now
+    return [(float(a), float(b), int(c), float(d), float(e)) for a, b, c, d, e in notes]
+
+
+def _strum_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    voicings = _chord_voicings(ctx, part)
+    pattern = _CALM_STRUM if ctx.arr.calm else STRUM_PATTERNS[int(rng.integers(len(STRUM_PATTERNS)))]
+    hits = [(i, c) for i, c in enumerate(pattern) if c != "."]
+    notes: list[_Note] = []
+    for bar in ctx.bar_range(part):
+        for k, (step, direction) in enumerate(hits):
+            s = bar * 16 + step
+            nxt = hits[k + 1][0] if k + 1 < len(hits) else 16 + hits[0][0]
+            length = min(nxt - step, ctx.chord_end(s) - s) * 0.97
+            voicing = voicings[ctx.chord_index(s)]
+            strings = voicing if direction == "D" else list(reversed(voicing[-4:]))
+            gap = 0.011 if direction == "D" else 0.007
+            acc = ACCENTS["X" if step % 8 == 0 else ("x" if direction == "D" else "o")]
+            for j, pitch in enumerate(strings):
+                notes.append((s, length, pitch, acc * (1.0 - 0.04 * j), j * gap))
+    return _truncate_overlaps(notes)
+
+
+def _stab_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    voicings = _chord_voicings(ctx, part)
+    a = STAB_RHYTHMS[int(rng.integers(len(STAB_RHYTHMS)))]
+    b = STAB_RHYTHMS[int(rng.integers(len(STAB_RHYTHMS)))] if rng.random() < 0.5 else a
+    notes: list[_Note] = []
+    for bar in ctx.bar_range(part):
+        rhythm = a if bar % 2 == 0 else b
+        for step, c in enumerate(rhythm):
+            if c == ".":
+                continue
+            s = bar * 16 + step
+            for pitch in voicings[ctx.chord_index(s)]:
+                notes.append((s, 1.1, pitch, ACCENTS[c], 0.0))
+    return _truncate_overlaps(notes)
+
+
+def _arp_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    kind = part.pattern
+    rate = {"harp_arp": 2, "pop_arpeggio": 2, "clean_arpeggio": 2, "bells_8ths": 2}.get(kind, 1)
+    if ctx.arr.calm:
+        rate *= 2
+    gate = {"harp_arp": 3.0, "pop_arpeggio": 1.9, "clean_arpeggio": 1.9, "bells_8ths": 1.5}.get(kind, 0.6) * rate
+    octaves = 1 if kind in ("pop_arpeggio", "clean_arpeggio") else 2
+    perm = rng.integers(0, 6, size=8)
+    notes: list[_Note] = []
+    prev: list[int] | None = None
+    cache: dict[int, list[int]] = {}
+    start = part.enters_bar * 16
+    for i, s in enumerate(range(start, ctx.bars * 16, rate)):
+        idx = ctx.chord_index(s)
+        if idx not in cache:
+            v = voice_chord(ctx.chord(idx), ctx.arr.key, ctx.scale, "close", part.register, prev)
+            prev = v
+            cache[idx] = sorted(v) + [n + 12 for n in sorted(v)] * (octaves - 1)
+        pool = cache[idx]
+        if kind in ("arp_updown", "harp_arp", "pop_arpeggio"):
+            period = max(1, 2 * len(pool) - 2)
+            j = i % period
+            j = j if j < len(pool) else period - j
+        elif kind == "arp_random":
+            j = int(perm[i % len(perm)]) % len(pool)
+        else:
+            j = i % len(pool)
+        acc = ACCENTS["x"] if s % 4 == 0 else ACCENTS["o"]
+        if ctx.arr.pumping and part.pump:
+            if s in ctx.kick_set:
+                acc *= 1.0 - 0.45 * ctx.arr.pumping
+            elif s - 1 in ctx.kick_set:
+                acc *= 1.0 - 0.2 * ctx.arr.pumping
+        notes.append((s, min(gate, ctx.bars * 16 - s), pool[j], acc, 0.0))
+    return _truncate_overlaps(notes)
+
+
+def _scale_pitches(ctx: _Context, lo: int, hi: int, kind: str) -> list[int]:
+    if kind == "pentatonic":
+        degrees = (0, 3, 5, 7, 10) if ctx.arr.mode in MINOR_MODES else (0, 2, 4, 7, 9)
+    else:
+        degrees = ctx.scale
+    pcs = {(ctx.arr.key + d) % 12 for d in degrees}
+    return [p for p in range(lo, hi + 1) if p % 12 in pcs]
+
+
+def _melody_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    spec = _MELODY_STYLES.get(part.pattern, _MELODY_STYLES["pop_melody"])
+    cells = _CALM_CELLS if ctx.arr.calm else spec["cells"]
+    names = list(cells)
+    weights = np.array([cells[n] for n in names], dtype=float)
+    lo, hi = part.register - 9, part.register + 10
+    pitches = _scale_pitches(ctx, lo, hi, spec["scale"])
+    deltas = (-3, -2, -1, 0, 1, 2, 3, 4, -4)
+    delta_w = np.array([0.5, 1.0, 3.0, 1.0, 3.0, 1.2, 0.5, 0.3, 0.3])
+
+    def phrase() -> list[tuple[int, int, int]]:
+        out: list[tuple[int, int, int]] = []
+        pos = 0
+        while pos < 32:
+            name = str(_choice(rng, names, weights))
+            length, onsets = _CELLS[name]
+            if pos + length > 32:
+                continue
+            if pos >= 28 and rng.random() < 0.5:
+                name, (length, onsets) = "r", _CELLS["r"]
+            for on, ln in onsets:
+                out.append((pos + on, ln, int(_choice(rng, deltas, delta_w))))
+            pos += length
+        return out or [(0, 8, 0)]
+
+    motif_a, motif_b = phrase(), phrase()
+    form = (motif_a, motif_a, motif_b, motif_a)
+    notes: list[_Note] = []
+    idx = len(pitches) // 2
+    for chunk in range(int(math.ceil(ctx.bars / 2))):
+        motif = form[chunk % len(form)]
+        if chunk == 1 and len(motif) > 2:
+            motif = motif[:-2] + [(s, ln, int(_choice(rng, deltas, delta_w))) for s, ln, _ in motif[-2:]]
+        for on, ln, delta in motif:
+            s = chunk * 32 + on
+            if s < part.enters_bar * 16 or s >= ctx.bars * 16:
+                continue
+            idx = int(np.clip(idx + delta, 0, len(pitches) - 1))
+            if idx in (0, len(pitches) - 1) and delta == 0:
+                idx += 2 if idx == 0 else -2
+            pitch = pitches[idx]
+            if s % 4 == 0:
+                chord_pcs = set(ctx.chord_at(s).pitch_classes(ctx.arr.key, ctx.scale))
+                cands = [p for p in range(lo, hi + 1) if p % 12 in chord_pcs]
+                if cands:
+                    pitch = min(cands, key=lambda p: (abs(p - pitch), p))
+                    idx = int(np.argmin([abs(p - pitch) for p in pitches]))
+            acc = ACCENTS["x"] if s % 4 == 0 else ACCENTS["o"]
+            notes.append((s, ln * spec["legato"], pitch, acc, 0.0))
+    return _truncate_overlaps(notes)
+
+
+def _counter_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    span = 16 if ctx.arr.calm else 8
+    lo, hi = part.register - 7, part.register + 7
+    prev = part.register
+    notes: list[_Note] = []
+    for s in range(part.enters_bar * 16, ctx.bars * 16, span):
+        chord = ctx.chord_at(s)
+        pcs = chord.pitch_classes(ctx.arr.key, ctx.scale)
+        upper = set(pcs[1:]) or set(pcs)
+        cands = [p for p in range(lo, hi + 1) if p % 12 in upper]
+        if not cands:
+            cands = [_nearest(pcs[0], part.register)]
+        cands.sort(key=lambda p: (abs(p - prev), p))
+        pick = cands[1] if len(cands) > 1 and cands[0] == prev and rng.random() < 0.5 else cands[0]
+        length = min(span, ctx.chord_end(s) - s) if ctx.chord_steps < span else span
+        notes.append((s, length * 0.98, pick, ACCENTS["x"], 0.0))
+        if ctx.chord_steps < span:
+            c0 = ctx.chord_end(s)
+            if c0 < s + span:
+                chord2 = ctx.chord_at(c0)
+                up2 = set(chord2.pitch_classes(ctx.arr.key, ctx.scale)[1:])
+                c2 = [p for p in range(lo, hi + 1) if p % 12 in up2] or [pick]
+                pick = min(c2, key=lambda p: (abs(p - pick), p))
+                notes.append((c0, (s + span - c0) * 0.98, pick, ACCENTS["o"], 0.0))
+        prev = pick
+    return _truncate_overlaps(notes)
+
+
+def _timpani_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    tonic = _nearest(ctx.arr.key, 45)
+    dominant = tonic + 7 if tonic + 7 <= 53 else tonic - 5
+    notes: list[_Note] = []
+    roll_bar = ctx.arr.change_bar - 1 if part.pattern == "timp_roll" or ctx.arr.section_change == "swell" else -1
+    ostinato = ctx.arr.epic and rng.random() < 0.5
+    for bar in ctx.bar_range(part):
+        s0 = bar * 16
+        chord = ctx.chord_at(s0)
+        pitch = dominant if chord.root == 7 else tonic
+        if bar == roll_bar:
+            notes.append((s0, 4, pitch, ACCENTS["x"], 0.0))
+            for k in range(8, 16):
+                notes.append((s0 + k, 1, tonic, 0.35 + 0.6 * (k - 8) / 8, 0.0))
+            continue
+        if ostinato:
+            for k, c in enumerate("X.x.x.X.X.x.x.x."):
+                if c != ".":
+                    notes.append((s0 + k, 1.5, pitch if k < 12 else dominant, ACCENTS[c], 0.0))
+            continue
+        notes.append((s0, 6, pitch, ACCENTS["X"], 0.0))
+        if rng.random() < 0.45:
+            notes.append((s0 + 8, 4, dominant, ACCENTS["o"], 0.0))
+    return _truncate_overlaps(notes)
+
+
+def _drum_notes(ctx: _Context, rng: np.random.Generator) -> list[_Note]:
+    arr = ctx.arr
+    base = {k: v for k, v in DRUM_PATTERNS[arr.drum_pattern or "pop_backbeat"].items()}
+    for name in arr.percussion:
+        for k, v in PERCUSSION_LAYERS.get(name, {}).items():
+            base.setdefault(k, v)
+    electronic = arr.drum_kit in (24, 25)
+    snare = E_SNARE if E_SNARE in base else (SNARE if SNARE in base else (SIDE_STICK if SIDE_STICK in base else SNARE))
+    if ctx.arr.density < 0.85:
+        for k in (CLOSED_HAT, RIDE):
+            if k in base:
+                base[k] = "".join(c if i % 2 == 0 else "." for i, c in enumerate(base[k]))
+    # a variation of the kick line for odd bars, and funk ghost notes
+    kick = base.get(KICK, base.get(35, ""))
+    var_kick = kick
+    if kick:
+        free = [i for i, c in enumerate(kick) if c == "." and i % 2 == 0 and i not in (4, 12)]
+        if free and rng.random() < 0.6:
+            j = free[int(rng.integers(len(free)))]
+            var_kick = kick[:j] + "x" + kick[j + 1:]
+    ghost_p = ctx.style.ghost_probability
+    lift_hats = arr.section_change == "lift"
+    notes: list[_Note] = []
+    kicks: list[int] = []
+    for bar in range(ctx.bars):
+        s0 = bar * 16
+        hits: dict[int, list[tuple[int, str]]] = {}
+        for key, line in base.items():
+            if key in (KICK, 35) and bar % 2 == 1:
+                line = var_kick if key == KICK or KICK not in base else line
+            for i, c in enumerate(line):
+                if c != ".":
+                    hits.setdefault(i, []).append((key, c))
+        if ghost_p and snare in base:
+            for i in range(16):
+                if i % 2 == 1 and not any(k == snare for k, _ in hits.get(i, [])) and rng.random() < ghost_p:
+                    hits.setdefault(i, []).append((snare, "g"))
+        if lift_hats and bar >= arr.change_bar:
+            if ctx.style.name == "Rock":
+                for i in list(hits):
+                    hits[i] = [(RIDE if k == CLOSED_HAT else k, c) for k, c in hits[i]]
+            elif TAMB_KEY not in base:
+                for i in range(2, 16, 4):
+                    hits.setdefault(i, []).append((TAMB_KEY, "o"))
+        is_pre = bar == arr.change_bar - 1
+        if is_pre and arr.section_change == "drop":
+            for i in list(hits):
+                hits[i] = [(k, c) for k, c in hits[i] if k not in (KICK, 35)]
+            for i in range(8, 16):
+                hits.setdefault(i, []).append((snare, "X" if i >= 14 else ("x" if i >= 12 else "o")))
+            for i in range(0, 8, 2):
+                hits.setdefault(i, []).append((snare, "g"))
+        elif is_pre and arr.section_change == "fill":
+            n = 8 if arr.fill == "snare_toms" else 4
+            for i in range(16 - n, 16):
+                hits[i] = [(k, c) for k, c in hits.get(i, []) if k in (KICK,) and i == 16 - n]
+            for j, i in enumerate(range(16 - n, 16)):
+                ramp = "o" if j < n // 2 else ("x" if j < n - 1 else "X")
+                if arr.fill == "snare" or (arr.fill == "snare_toms" and j < n // 2) or electronic:
+                    hits[i].append((snare, ramp))
+                else:
+                    tom = TOMS[min(len(TOMS) - 1, (j * len(TOMS)) // n)]
+                    hits[i].append((tom, ramp))
+        if (bar == 0 and arr.start_crash) or (bar == arr.change_bar and arr.section_change in
+                                               ("fill", "drop", "lift")):
+            hits.setdefault(0, []).append((CRASH, "X"))
+            if not any(k in (KICK, 35) for k, _ in hits[0]):
+                hits[0].append((KICK, "X"))
+        elif arr.epic and bar % 2 == 0 and bar > 0 and not ctx.style.expressive:
+            hits.setdefault(0, []).append((CRASH, "x"))
+        for i in sorted(hits):
+            s = s0 + i
+            for key, c in hits[i]:
+                hold = _DRUM_HOLD.get(key, 0.25) / ctx.step_s
+                vel = ACCENTS[c]
+                if key in PERC_KEYS:
+                    vel *= 0.75
+                notes.append((s, hold, key, vel, 0.0))
+                if key in (KICK, 35):
+                    kicks.append(s)
+    ctx.kick_steps = sorted(set(kicks))
+    return notes
+
+
+TAMB_KEY = 54
+PERC_KEYS = frozenset({54, 56, 62, 63, 64, 70})
+
+
+def _part_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    if part.role == "bass":
+        return _bass_notes(ctx, part, rng)
+    kind = _PATTERN_KIND.get(part.pattern, "rhythm")
+    fn = {
+        "rhythm": _rhythm_notes, "sustain": _sustain_notes, "strum": _strum_notes, "stabs": _stab_notes,
+        "arp": _arp_notes, "melody": _melody_notes, "counter": _counter_notes, "timpani": _timpani_notes,
+    }[kind]
+    if kind == "rhythm" and part.pattern not in CHORD_RHYTHMS:
+        raise ValueError(f"unknown pattern {part.pattern!r} for part {part.name!r}")
+    return fn(ctx, part, rng)
+
+
+def _cc_value(gain: float) -> int:
+    """CC7/CC11 value giving ``gain`` under TinySoundFont's cubic volume curve."""
+    return int(np.clip(round(127.0 * max(gain, 0.0) ** (1.0 / 3.0)), 1, 127))
+
+
+def to_midi(arrangement: Arrangement, duration_s: float = 10.0):
+    """Perform ``arrangement`` for ``duration_s`` seconds as a :class:`pretty_midi.PrettyMIDI`.
+
+    Deterministic: randomness (humanisation, pattern variations) comes from
+    sub-streams of the arrangement's seed. The drum kit is an ``is_drum``
+    instrument whose program is the GM kit; channel volume (CC7) carries each
+    part's level and expression (CC11) the side-chain pumping / swells.
+    """
+    import pretty_midi
+
+    if duration_s <= 0:
+        raise ValueError(f"duration_s must be positive, got {duration_s}")
+    arr = arrangement
+    ctx = _Context(arr, duration_s)
+    pm = pretty_midi.PrettyMIDI(initial_tempo=float(arr.tempo))
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0.0))
+    key_number = arr.key + (12 if arr.mode in MINOR_MODES else 0)
+    pm.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0.0))
+    humanize = ctx.style.humanize_ms / 1000.0
+    end_s = ctx.duration + 0.5
+
+    def emit(inst, notes: Sequence[_Note], rng: np.random.Generator, vel_scale: float, jitter: float) -> None:
+        """Place grid notes in time: swing, humanised onsets (never before 0), velocity jitter."""
+        if not notes:
+            return
+        timing = (rng.standard_normal(len(notes)) * humanize).tolist() if humanize else [0.0] * len(notes)
+        spread = (rng.standard_normal(len(notes)) * jitter).tolist()
+        limit = 2.0 * humanize
+        for (step, length, pitch, vel, offset), dt, dv in zip(notes, timing, spread, strict=True):
+            start = ctx.time(step) + offset
+            if step > 0:
+                start += min(limit, max(-limit, dt))
+            start = max(0.0, start)
+            if start >= ctx.duration or not 0 <= pitch <= 127:
+                continue
+            end = min(end_s, max(start + 0.03, ctx.time(step + length) + offset))
+            v = vel * vel_scale * ctx.dyn(step) * (1.0 + dv)
+            inst.notes.append(pretty_midi.Note(velocity=int(min(127, max(1, round(127 * v)))), pitch=int(pitch),
+                                               start=float(start), end=float(end)))
+
+    drum_rng = _rng(arr.seed, _STREAM_PERFORMANCE)
+    if arr.drum_kit is not None and arr.drum_pattern:
+        drum_notes = _drum_notes(ctx, drum_rng)
+        ctx.kick_set = set(ctx.kick_steps)
+        drums = pretty_midi.Instrument(program=int(arr.drum_kit), is_drum=True, name="drums")
+        drums.control_changes.append(pretty_midi.ControlChange(7, _cc_value(arr.drum_level), 0.0))
+        emit(drums, drum_notes, drum_rng, arr.energy, 0.05 if humanize else 0.02)
+        _fix_overlaps(drums)
+        pm.instruments.append(drums)
+
+    for i, part in enumerate(arr.parts):
+        rng = _rng(arr.seed, _STREAM_PART + i)
+        notes = _part_notes(ctx, part, rng)
+        inst = pretty_midi.Instrument(program=int(part.program), is_drum=False, name=f"{part.role}:{part.name}")
+        inst.control_changes.append(pretty_midi.ControlChange(7, _cc_value(part.level), 0.0))
+        scale = arr.energy * (0.92 if part.role in ("pad", "counter") else 1.0)
+        emit(inst, notes, rng, scale, 0.04 if humanize else 0.02)
+        _expression(ctx, part, inst)
+        if inst.notes:
+            _fix_overlaps(inst)
+            pm.instruments.append(inst)
+    return pm
+
+
+def _fix_overlaps(inst) -> None:
+    """Sort notes and end each one before the next note of the same pitch starts (after humanisation)."""
+    inst.notes.sort(key=lambda n: (n.start, n.pitch, n.end))
+    last: dict[int, Any] = {}
+    kept = []
+    for note in inst.notes:
+        prev = last.get(note.pitch)
+        if prev is not None and prev.end > note.start - 0.002:
+            if note.start - prev.start < 0.01:  # a duplicate strike: keep the louder
+                prev.velocity = max(prev.velocity, note.velocity)
+                prev.end = max(prev.end, note.end)
+                continue
+            prev.end = max(prev.start + 0.005, note.start - 0.002)
+        last[note.pitch] = note
+        kept.append(note)
+    inst.notes = kept
+
+
+def _expression(ctx: _Context, part: Part, inst) -> None:
+    """Add CC11 automation: side-chain pumping (electronica) or phrase swells (orchestral)."""
+    import pretty_midi
+
+    arr = ctx.arr
+    events: list[tuple[float, int]] = []
+    if arr.pumping and part.pump and ctx.kick_steps:
+        depth = arr.pumping
+        for k in ctx.kick_steps:
+            for off, g in ((0.0, 1.0 - depth), (1.0, 1.0 - 0.55 * depth), (2.0, 1.0 - 0.2 * depth), (3.0, 1.0)):
+                events.append((k + off, _cc_value(g)))
+    elif ctx.style.expressive and _PATTERN_KIND.get(part.pattern) == "sustain":
+        for idx in range(ctx.n_chords):
+            c0 = idx * ctx.chord_steps
+            for j in range(8):
+                u = j / 8.0
+                g = 0.62 + 0.38 * math.sin(math.pi * min(1.0, 0.15 + u * 0.85))
+                events.append((c0 + u * ctx.chord_steps, _cc_value(g)))
+    if not events:
+        return
+    events.sort()
+    last_step = -1.0
+    for step, value in events:
+        if step <= last_step:
+            continue
+        last_step = step
+        t = step * ctx.step_s
+        if t >= ctx.duration:
+            break
+        inst.control_changes.append(pretty_midi.ControlChange(11, int(value), float(t)))
