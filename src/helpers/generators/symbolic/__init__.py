@@ -24,16 +24,18 @@ options and SoundFont files give bit-identical float32 audio.
 
 from .arrange import Arrangement, Part, arrange
 from .describe import DescriptionHints, InstrumentHint, parse_description
-from .generator import SymbolicGenerator, synthesize
+from .generator import PRODUCTION_DEFAULTS, SymbolicGenerator, synthesize
 from .patterns import *  # noqa: F401,F403  (drum keys and pattern tables, for tests and notebooks)
-from .perform import to_midi
-from .produce import apply_effects
-from .render import SoundFontCache, find_soundfonts, render, resolve_soundfonts
+from .perform import perform, to_midi
+from .produce import apply_effects, plan_production, produce
+from .render import SoundFontCache, render, render_stems
+from .soundfonts import fetch_soundfonts, find_soundfonts, resolve_soundfonts
 from .styles import GENRE_STYLES, GenreStyle, PartStyle
 from .theory import MINOR_MODES, Chord, parse_roman
 
 __all__ = [
     "GENRE_STYLES", "GenreStyle", "PartStyle", "Chord", "Part", "Arrangement", "InstrumentHint",
     "DescriptionHints", "parse_description", "parse_roman", "arrange", "to_midi", "render", "apply_effects",
-    "synthesize", "find_soundfonts", "resolve_soundfonts", "SoundFontCache", "SymbolicGenerator", "MINOR_MODES",
+    "synthesize", "find_soundfonts", "fetch_soundfonts", "perform", "render_stems", "plan_production", "produce",
+    "PRODUCTION_DEFAULTS", "resolve_soundfonts", "SoundFontCache", "SymbolicGenerator", "MINOR_MODES",
 ]

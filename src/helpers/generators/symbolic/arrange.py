@@ -10,11 +10,11 @@ import numpy as np
 
 from .describe import DescriptionHints, parse_description
 from .patterns import _PATTERN_KIND, DRUM_KITS
-from .render import resolve_soundfonts
+from .soundfonts import SoundFontSet, resolve_soundfonts, soundfont_set
 from .styles import GENRE_STYLES, GenreStyle
 from .theory import MODE_SCALES, NOTE_NAMES, Chord, parse_roman
 
-_ROLE_REGISTER = {"bass": 38, "chords": 60, "pad": 60, "lead": 72, "arp": 67, "stabs": 68, "counter": 55,
+_ROLE_REGISTER = {"vocal": 65, "bass": 38, "chords": 60, "pad": 60, "lead": 72, "arp": 67, "stabs": 68, "counter": 55,
                   "timpani": 45, "bells": 84}
 _PROGRAM_REGISTER = {
     # bass role
@@ -53,6 +53,9 @@ class Part:
     forced: bool = False
     keyword: str = ""
     max_notes: int = 4
+    double: bool = False              # played twice (double-tracked), the second take by double_program
+    double_program: int | None = None
+    soundfont: str = ""               # the SoundFont this part is played through ("": the clip's)
 
     @property
     def instrument(self) -> str:
@@ -92,6 +95,7 @@ class Arrangement:
     lofi: bool
     soundfont: str
     keywords: tuple[str, ...] = ()
+    drum_soundfont: str = ""          # the drum kit's SoundFont ("": the clip's)
 
     @property
     def scale(self) -> tuple[int, ...]:
@@ -125,7 +129,8 @@ class Arrangement:
             "parts": [
                 {"name": p.name, "role": p.role, "program": int(p.program), "instrument": p.instrument,
                  "pattern": p.pattern, "level": round(float(p.level), 3), "forced": bool(p.forced),
-                 "enters_bar": int(p.enters_bar)}
+                 "enters_bar": int(p.enters_bar), "double": bool(p.double),
+                 "soundfont": os.path.basename(p.soundfont or self.soundfont)}
                 for p in self.parts
             ],
             "section_change": self.section_change,
@@ -136,6 +141,8 @@ class Arrangement:
             "reverb": round(float(self.reverb), 3),
             "lofi": bool(self.lofi),
             "soundfont": os.path.basename(self.soundfont),
+            "drum_soundfont": os.path.basename(self.drum_soundfont or self.soundfont) if self.drum_kit is not None
+            else None,
             "keywords": list(self.keywords),
         }
 
@@ -160,6 +167,8 @@ def _norm_seed(seed: int) -> int:
 # sub-streams of a request's seed
 _STREAM_PERFORMANCE = 1
 _STREAM_EFFECTS = 2
+_STREAM_FONTS = 3
+_STREAM_VOCALS = 4
 _STREAM_PART = 100
 
 
@@ -271,19 +280,31 @@ def _tempo(style: GenreStyle, hints: DescriptionHints, rng: np.random.Generator)
 
 
 def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Sequence[str] | None = None,
-            duration_s: float = 10.0) -> Arrangement:
+            duration_s: float = 10.0, soundfont_per: str = "clip", vocals: bool = False,
+            double_guitars: bool = False) -> Arrangement:
     """Plan a clip of ``genre`` following ``description``, with choices drawn from ``seed``.
 
-    ``soundfonts`` are the SoundFonts one is drawn from (default:
-    :func:`find_soundfonts`); ``duration_s`` places the section change.
-    Raises ``ValueError`` for an unknown genre.
+    Args:
+        soundfonts: the SoundFonts to draw from (default: every one
+            :func:`soundfonts.find_soundfonts` sees); General MIDI sets play
+            the parts, acoustic drum kits (AVL) may play the drums of Rock,
+            Funk and Pop.
+        duration_s: places the section change.
+        soundfont_per: ``"clip"`` (one General MIDI set for all parts) or
+            ``"part"`` (each part, and the drums, draw their own).
+        vocals: add a vocal-like lead line (voice patches, sung phrasing, vibrato)
+            with the genre's probability (most real pop and rock has vocals).
+        double_guitars: double-track the rhythm guitar of Rock (the wall of guitars).
+    Raises ``ValueError`` for an unknown genre or option.
     """
+    if soundfont_per not in ("clip", "part"):
+        raise ValueError(f"soundfont_per must be 'clip' or 'part', got {soundfont_per!r}")
     style = _genre_style(genre)
     hints = parse_description(description)
-    fonts = list(resolve_soundfonts("auto" if soundfonts is None else soundfonts))
+    fset = soundfont_set(resolve_soundfonts("auto" if soundfonts is None else soundfonts))
     rng = _rng(seed)
 
-    soundfont = _choice(rng, fonts)
+    soundfont = _choice(rng, list(fset.gm))
     minor_draw = rng.random()
     mode_family = hints.mode or ("minor" if minor_draw < style.minor_probability else "major")
     mode = style.minor_mode if mode_family == "minor" else style.major_mode
@@ -446,6 +467,16 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
         q.max_notes = 3
         q.voicing = "close"
 
+    if vocals:
+        _add_vocals(parts, style, hints, seed)
+    if double_guitars and style.name == "Rock":
+        for q in parts:
+            if q.role == "chords" and q.program in (29, 30) and not q.double:
+                q.double = True
+                q.double_program = (29, 30)[int(_rng(seed, _STREAM_VOCALS + 1).integers(2))]
+                break
+    drum_soundfont = _choose_fonts(parts, fset, soundfont, soundfont_per, style, seed)
+
     # section change
     change_options = style.section_changes
     if drum_kit is None:
@@ -475,7 +506,41 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
         change_bar=change_bar, fill=fill,
         start_crash=start_crash, energy=float(energy), density=float(density), epic=hints.epic, calm=hints.calm,
         pumping=pumping, reverb=reverb, lofi=hints.lofi, soundfont=str(soundfont), keywords=hints.keywords,
+        drum_soundfont=drum_soundfont if drum_kit is not None else "",
     )
+
+
+#: GM drum kits an acoustic (AVL) kit may stand in for
+_ACOUSTIC_KITS = frozenset({0, 8, 16, 32})
+
+
+def _choose_fonts(parts: list[Part], fset: SoundFontSet, clip_font: str, per: str, style: GenreStyle,
+                  seed: int) -> str:
+    """Give each part its SoundFont; return the drum kit's. From their own stream, so the rest of
+    the arrangement does not depend on which SoundFonts exist."""
+    rng = _rng(seed, _STREAM_FONTS)
+    gm = list(fset.gm)
+    for q in parts:
+        q.soundfont = str(_choice(rng, gm)) if per == "part" else clip_font
+    drums = str(_choice(rng, gm)) if per == "part" else clip_font
+    if fset.kits and style.name in ("Rock", "Funk", "Pop") and rng.random() < 0.75:
+        drums = str(_choice(rng, list(fset.kits)))
+    return drums
+
+
+def _add_vocals(parts: list[Part], style: GenreStyle, hints: DescriptionHints, seed: int) -> None:
+    """A vocal-like lead with the genre's probability (always when the description names voices);
+    it takes the place of an instrumental lead that the description did not ask for."""
+    rng = _rng(seed, _STREAM_VOCALS)
+    named = any(h.keyword == "choir" for h in hints.instruments) and style.name != "Orchestral"
+    if not style.vocal_programs or (rng.random() >= style.vocal_probability and not named):
+        return
+    program = int(_choice(rng, style.vocal_programs))
+    for j in [j for j, q in enumerate(parts) if q.role == "lead" and not q.forced][:1]:
+        parts.pop(j)
+    parts.append(Part(name="vocal", role="vocal", program=program, pattern="vocal_melody",
+                      level=float(0.72 * rng.uniform(0.9, 1.1)), register=_ROLE_REGISTER["vocal"] + int(
+                          rng.integers(-3, 4)), voicing="close", forced=named, keyword="vocal" if named else ""))
 
 
 _DESCRIPTIVE_KEYWORDS = frozenset({"melody", "solo", "arpeggio", "sequence", "stabs", "plucks", "pad"})

@@ -1,4 +1,4 @@
-"""The ``symbolic`` generator backend: arrangement -> MIDI -> audio."""
+"""The ``symbolic`` generator backend: arrangement -> MIDI -> stems -> production -> audio."""
 
 from __future__ import annotations
 
@@ -8,37 +8,78 @@ import numpy as np
 
 from ...generation import ClipRequest, Generator
 from .arrange import Arrangement, arrange
-from .produce import synthesize
-from .render import (
-    DEFAULT_MAX_VOICES,
-    SoundFontCache,
-    _soundfont_identity,
-    resolve_soundfonts,
-)
+from .perform import perform
+from .produce import apply_effects, plan_production, produce
+from .render import DEFAULT_MAX_VOICES, SoundFontCache, render, render_stems
+from .soundfonts import resolve_soundfonts, soundfont_identity
+
+#: options that shape a clip, with their defaults (the production defaults were chosen by the
+#: transfer ablation: README, "What makes symbolic clips transfer")
+PRODUCTION_DEFAULTS: dict[str, Any] = {
+    "stem_fx": True,          # each part its own stem, effects by instrument family, reverb send
+    "master": True,           # bus compressor, tone shelves, limiter (crest factor drawn per genre)
+    "vocals": True,           # vocal-like lead lines (voice patches, sung phrasing, vibrato)
+    "double_guitars": True,   # double-tracked rhythm guitar in Rock
+    "soundfont_per": "part",  # "part": each part draws its SoundFont; "clip": one per clip
+}
+
+
+def synthesize(arrangement: Arrangement, duration_s: float = 10.0, sample_rate: int = 32000, *,
+               cache: SoundFontCache | None = None, stem_fx: bool = True, master: bool = True) -> np.ndarray:
+    """Arrangement -> mono float32 audio of ``duration_s`` seconds.
+
+    With ``stem_fx`` or ``master`` each instrument is rendered as its own stem
+    through its own SoundFont and produced (:func:`produce.produce`); with
+    neither, the whole MIDI is rendered through the clip's SoundFont and gets
+    the simple full-mix chain (:func:`produce.apply_effects`).
+    """
+    if not (stem_fx or master):
+        midi = perform(arrangement, duration_s)[0]
+        audio = render(midi, arrangement.soundfont, sample_rate, duration_s=duration_s, cache=cache)
+        return apply_effects(audio, arrangement, sample_rate)
+    midi, owners = perform(arrangement, duration_s)
+    fonts = [(arrangement.drum_soundfont or arrangement.soundfont) if part is None else
+             (part.soundfont or arrangement.soundfont) for part, _ in owners]
+    stems = render_stems(midi, fonts, sample_rate, duration_s=duration_s, cache=cache)
+    plan = plan_production(arrangement, owners, stem_fx=stem_fx, master=master)
+    return produce(stems, plan, sample_rate)
 
 
 class SymbolicGenerator(Generator):
-    """The offline ``symbolic`` backend: arrangement -> MIDI -> General MIDI SoundFont audio.
+    """The offline ``symbolic`` backend: arrangement -> MIDI -> SoundFont stems -> production.
 
-    Options: ``soundfonts`` (``"auto"``: TimGM6mb plus FluidR3_GM when
-    installed, or a path / list of paths; each clip's SoundFont is drawn from
-    its seed), ``sample_rate`` (default 32000, rendered directly) and
-    ``max_voices`` (polyphony cap of the synthesizer). Each SoundFont is loaded
-    once per instance.
+    Options:
+        soundfonts: ``"auto"`` (TimGM6mb plus every fetched or installed
+            SoundFont: FluidR3_GM, MuseScore General, the AVL drum kits),
+            ``"timgm6mb"``, or a path / list of paths.
+        soundfont_per: ``"part"`` or ``"clip"``.
+        stem_fx, master, vocals, double_guitars: the production ingredients
+            (see :data:`PRODUCTION_DEFAULTS`).
+        sample_rate: default 32000, rendered directly.
+        max_voices: polyphony cap of the synthesizer.
+    Each SoundFont is loaded once per instance.
     """
 
     name = "symbolic"
 
     def __init__(self, duration_s: float = 10.0, soundfonts: str | Sequence[str] = "auto",
                  sample_rate: int = 32000, max_voices: int = DEFAULT_MAX_VOICES, **options: Any):
-        if options:
-            raise TypeError(f"unknown option(s) for the symbolic generator: {', '.join(sorted(options))}; "
-                            "known: soundfonts, sample_rate, max_voices")
+        unknown = set(options) - set(PRODUCTION_DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown option(s) for the symbolic generator: {', '.join(sorted(unknown))}; known: "
+                            f"soundfonts, sample_rate, max_voices, {', '.join(PRODUCTION_DEFAULTS)}")
         super().__init__(duration_s=duration_s)
         if int(sample_rate) <= 0:
             raise ValueError(f"sample_rate must be positive, got {sample_rate}")
         if int(max_voices) < 8:
             raise ValueError(f"max_voices must be at least 8, got {max_voices}")
+        self.options = {**PRODUCTION_DEFAULTS, **options}
+        for key in ("stem_fx", "master", "vocals", "double_guitars"):
+            if not isinstance(self.options[key], bool):
+                raise ValueError(f"symbolic option {key} must be true or false, got {self.options[key]!r}")
+        if self.options["soundfont_per"] not in ("clip", "part"):
+            raise ValueError(f"symbolic option soundfont_per must be 'clip' or 'part', "
+                             f"got {self.options['soundfont_per']!r}")
         self._sample_rate = int(sample_rate)
         self.soundfonts = resolve_soundfonts(soundfonts)
         self.max_voices = int(max_voices)
@@ -51,12 +92,14 @@ class SymbolicGenerator(Generator):
     def arrangement(self, request: ClipRequest) -> Arrangement:
         """The arrangement this generator makes for ``request`` (for manifests and notebooks)."""
         text = request.description if request.description else request.prompt
-        return arrange(request.genre, text, request.seed, soundfonts=self.soundfonts, duration_s=self.duration_s)
+        o = self.options
+        return arrange(request.genre, text, request.seed, soundfonts=self.soundfonts, duration_s=self.duration_s,
+                       soundfont_per=o["soundfont_per"], vocals=o["vocals"], double_guitars=o["double_guitars"])
 
     def generate_one(self, request: ClipRequest) -> np.ndarray:
         """Render one request: mono float32, ``duration_s`` long, at :attr:`sample_rate`."""
-        arr = self.arrangement(request)
-        return synthesize(arr, self.duration_s, self._sample_rate, cache=self._cache)
+        return synthesize(self.arrangement(request), self.duration_s, self._sample_rate, cache=self._cache,
+                          stem_fx=self.options["stem_fx"], master=self.options["master"])
 
     def generate_batch(self, requests: Sequence[ClipRequest]) -> list[np.ndarray]:
         return [self.generate_one(r) for r in requests]
@@ -64,12 +107,9 @@ class SymbolicGenerator(Generator):
     @classmethod
     def output_identity(cls, options: dict) -> dict:
         """The SoundFont files the ``soundfonts`` option resolves to here (names and sizes)."""
-        return {"soundfonts": _soundfont_identity(resolve_soundfonts(options.get("soundfonts", "auto")))}
+        return {"soundfonts": soundfont_identity(resolve_soundfonts(options.get("soundfonts", "auto")))}
 
     def describe(self) -> dict:
         info = super().describe()
-        info.update(
-            soundfonts=_soundfont_identity(self.soundfonts),
-            max_voices=self.max_voices,
-        )
+        info.update(soundfonts=soundfont_identity(self.soundfonts), max_voices=self.max_voices, **self.options)
         return info

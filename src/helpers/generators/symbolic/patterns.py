@@ -125,7 +125,7 @@ _PATTERN_KIND: dict[str, str] = {
     "arp_up": "arp", "arp_updown": "arp", "arp_random": "arp", "harp_arp": "arp",
     "pop_arpeggio": "arp", "clean_arpeggio": "arp", "bells_8ths": "arp",
     "orch_melody": "melody", "pop_melody": "melody", "synth_lead": "melody",
-    "funk_lead": "melody", "rock_lead": "melody",
+    "funk_lead": "melody", "rock_lead": "melody", "vocal_melody": "melody",
     "counter_line": "counter",
     "timp_hits": "timpani", "timp_roll": "timpani", "timp_ostinato": "timpani",
 }
@@ -150,4 +150,7 @@ _MELODY_STYLES: dict[str, dict[str, Any]] = {
     "rock_lead": {"cells": {"88": 3, "q": 2, "16s": 1, "dot": 1, "h": 1, "r": 0.8}, "legato": 0.9,
                   "scale": "pentatonic"},
 }
+# sung phrasing: syllables on 8ths and quarters, held notes, breaths (rests)
+_MELODY_STYLES["vocal_melody"] = {"cells": {"88": 3, "q": 2.5, "dot": 1.5, "h": 1.2, "r": 1.8, "syn": 1.2},
+                                  "legato": 0.93, "scale": "mode"}
 _CALM_CELLS = {"h": 3, "q": 3, "88": 1, "r": 1.5, "w": 1}

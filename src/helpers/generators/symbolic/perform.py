@@ -524,6 +524,16 @@ def to_midi(arrangement: Arrangement, duration_s: float = 10.0):
     instrument whose program is the GM kit; channel volume (CC7) carries each
     part's level and expression (CC11) the side-chain pumping / swells.
     """
+    return perform(arrangement, duration_s)[0]
+
+
+def perform(arrangement: Arrangement, duration_s: float = 10.0):
+    """:func:`to_midi`, also returning who plays each MIDI instrument.
+
+    Returns ``(midi, owners)``: ``owners[i]`` is ``(part, take)`` for
+    ``midi.instruments[i]`` (``part`` is ``None`` for the drum kit; ``take`` is
+    1 for the second take of a double-tracked part, else 0).
+    """
     import pretty_midi
 
     if duration_s <= 0:
@@ -556,6 +566,7 @@ def to_midi(arrangement: Arrangement, duration_s: float = 10.0):
             inst.notes.append(pretty_midi.Note(velocity=int(min(127, max(1, round(127 * v)))), pitch=int(pitch),
                                                start=float(start), end=float(end)))
 
+    owners: list[tuple[Part | None, int]] = []
     drum_rng = _rng(arr.seed, _STREAM_PERFORMANCE)
     if arr.drum_kit is not None and arr.drum_pattern:
         drum_notes = _drum_notes(ctx, drum_rng)
@@ -565,6 +576,7 @@ def to_midi(arrangement: Arrangement, duration_s: float = 10.0):
         emit(drums, drum_notes, drum_rng, arr.energy, 0.05 if humanize else 0.02)
         _fix_overlaps(drums)
         pm.instruments.append(drums)
+        owners.append((None, 0))
 
     for i, part in enumerate(arr.parts):
         rng = _rng(arr.seed, _STREAM_PART + i)
@@ -574,10 +586,61 @@ def to_midi(arrangement: Arrangement, duration_s: float = 10.0):
         scale = arr.energy * (0.92 if part.role in ("pad", "counter") else 1.0)
         emit(inst, notes, rng, scale, 0.04 if humanize else 0.02)
         _expression(ctx, part, inst)
-        if inst.notes:
-            _fix_overlaps(inst)
-            pm.instruments.append(inst)
-    return pm
+        if not inst.notes:
+            continue
+        _fix_overlaps(inst)
+        if part.role == "vocal":
+            _vibrato(inst, rng, ctx.duration)
+        pm.instruments.append(inst)
+        owners.append((part, 0))
+        if part.double:
+            pm.instruments.append(_double_take(inst, part, rng, ctx.duration))
+            owners.append((part, 1))
+    return pm, owners
+
+
+def _vibrato(inst, rng: np.random.Generator, duration: float) -> None:
+    """A singer's vibrato as pitch bends: it sets in ~0.2 s into each held note, 5-6.5 Hz, 15-40 cents."""
+    import pretty_midi
+
+    rate, depth = float(rng.uniform(5.0, 6.5)), float(rng.uniform(15.0, 40.0))  # Hz, cents
+    units = 8192.0 / 200.0  # pitch-bend units per cent (bend range +-2 semitones)
+    bends: list[tuple[float, int]] = []
+    for note in inst.notes:
+        onset = note.start + 0.18
+        t = onset
+        while t < min(note.end, duration):
+            ramp = min(1.0, (t - onset) / 0.25)
+            cents = depth * ramp * math.sin(2 * math.pi * rate * (t - onset))
+            bends.append((t, int(round(cents * units))))
+            t += 0.02
+        bends.append((min(note.end, duration), 0))
+    last = -1.0
+    for t, value in sorted(bends):
+        if t > last:
+            inst.pitch_bends.append(pretty_midi.PitchBend(int(np.clip(value, -8192, 8191)), float(t)))
+            last = t
+
+
+def _double_take(inst, part: Part, rng: np.random.Generator, duration: float):
+    """A second performance of a part, as a player double-tracking it: every note a few ms late
+    (8-25 ms, jittered), velocities varied, the whole take detuned by a few cents."""
+    import pretty_midi
+
+    take = pretty_midi.Instrument(program=int(part.double_program or part.program), is_drum=False,
+                                  name=inst.name + " (double)")
+    take.control_changes.extend(pretty_midi.ControlChange(c.number, c.value, c.time) for c in inst.control_changes)
+    lag = float(rng.uniform(0.008, 0.025))
+    for note in inst.notes:
+        shift = lag + float(rng.normal(0.0, 0.004))
+        start = min(max(0.0, note.start + shift), duration)
+        end = max(start + 0.02, note.end + shift)
+        vel = int(np.clip(round(note.velocity * rng.uniform(0.88, 1.08)), 1, 127))
+        take.notes.append(pretty_midi.Note(velocity=vel, pitch=note.pitch, start=start, end=end))
+    cents = float(rng.choice([-1.0, 1.0]) * rng.uniform(4.0, 10.0))
+    take.pitch_bends.append(pretty_midi.PitchBend(int(round(cents * 8192.0 / 200.0)), 0.0))
+    _fix_overlaps(take)
+    return take
 
 
 def _fix_overlaps(inst) -> None:

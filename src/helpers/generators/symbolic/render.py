@@ -1,4 +1,9 @@
-"""Rendering: MIDI through a General MIDI SoundFont with tinysoundfont, offline and sample-accurate."""
+"""Rendering: MIDI through SoundFonts with tinysoundfont, offline and sample-accurate.
+
+:func:`render` plays a whole MIDI through one SoundFont; :func:`render_stems`
+plays each instrument of a MIDI through its own SoundFont into its own stem
+(the production stage mixes the stems).
+"""
 
 from __future__ import annotations
 
@@ -8,65 +13,9 @@ from typing import Sequence
 
 import numpy as np
 
+from .soundfonts import kind_of
+
 DEFAULT_MAX_VOICES = 64
-
-_FLUID_PATHS = (
-    "/usr/share/sounds/sf2/FluidR3_GM.sf2",
-    "/usr/share/soundfonts/FluidR3_GM.sf2",
-    "/usr/local/share/soundfonts/FluidR3_GM.sf2",
-    "/usr/share/sounds/sf2/FluidR3_GM2-2.sf2",
-    "/opt/homebrew/share/soundfonts/FluidR3_GM.sf2",
-)
-
-
-def find_soundfonts() -> list[str]:
-    """General MIDI SoundFonts available here: pretty_midi's TimGM6mb, then FluidR3_GM if installed."""
-    found: list[str] = []
-    try:
-        import pretty_midi
-
-        tim = Path(pretty_midi.__file__).resolve().parent / "TimGM6mb.sf2"
-        if tim.is_file():
-            found.append(str(tim))
-    except ImportError:  # pragma: no cover - pretty_midi is a hard dependency
-        pass
-    for candidate in _FLUID_PATHS:
-        if os.path.isfile(candidate):
-            found.append(str(Path(candidate).resolve()))
-            break
-    return list(dict.fromkeys(found))
-
-
-def _soundfont_identity(paths: Sequence[str]) -> list[dict]:
-    """Names and sizes of SoundFont files: what tells one set of them from another."""
-    return [{"name": os.path.basename(p), "bytes": os.path.getsize(p)} for p in paths]
-
-
-def resolve_soundfonts(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> tuple[str, ...]:
-    """Turn the ``soundfonts`` option (``"auto"``, a path, or a list of paths) into existing file paths.
-
-    Raises ``FileNotFoundError`` naming a missing file, ``ValueError`` when none is left.
-    """
-    if isinstance(spec, (str, os.PathLike)) and str(spec) == "auto":
-        paths = find_soundfonts()
-        if not paths:
-            raise ValueError("no General MIDI SoundFont found (pretty_midi's TimGM6mb.sf2 is missing)")
-        return tuple(paths)
-    items = [spec] if isinstance(spec, (str, os.PathLike)) else list(spec)
-    out: list[str] = []
-    for item in items:
-        if str(item) == "auto":
-            out.extend(find_soundfonts())
-            continue
-        path = Path(item).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(f"SoundFont not found: {path}")
-        out.append(str(path.resolve()))
-    out = list(dict.fromkeys(out))
-    if not out:
-        raise ValueError("soundfonts must name at least one SoundFont file")
-    return tuple(out)
-
 
 class _Engine:
     """One loaded SoundFont in a tinysoundfont synthesizer, rendering mono float32."""
@@ -75,6 +24,7 @@ class _Engine:
         import tinysoundfont
 
         self.path = path
+        self.kind = kind_of(path)
         self.sample_rate = int(sample_rate)
         self.synth = tinysoundfont.Synth(gain=0.0, samplerate=self.sample_rate)
         try:
@@ -116,6 +66,9 @@ class _Engine:
             self._render(self._scratch[:n])
 
     def setup_channel(self, channel: int, program: int, is_drum: bool) -> None:
+        if self.kind == "kit":  # an acoustic drum kit: one preset, GM drum keys, bank 0
+            self.synth.program_select(channel, self.sfid, 0, 0, is_drums=False)
+            return
         try:
             self.synth.program_select(channel, self.sfid, 0, int(program), is_drums=bool(is_drum))
         except RuntimeError:
@@ -239,3 +192,27 @@ def render(midi, soundfont_path: str | os.PathLike, sample_rate: int = 32000, *,
     out = np.zeros(n, dtype=np.float32)
     engine.play(events, out)
     return out
+
+
+class _OneInstrument:
+    """A PrettyMIDI-like view holding a single instrument (what :func:`_midi_events` reads)."""
+
+    def __init__(self, inst):
+        self.instruments = [inst]
+
+
+def render_stems(midi, soundfonts: Sequence[str], sample_rate: int = 32000, *, duration_s: float,
+                 cache: SoundFontCache | None = None) -> list[np.ndarray]:
+    """Play each instrument of ``midi`` through its own SoundFont into its own stem.
+
+    Args:
+        midi: a :class:`pretty_midi.PrettyMIDI`.
+        soundfonts: one SoundFont path per ``midi.instruments`` entry, in order.
+    Returns:
+        One mono float32 array of ``duration_s`` seconds per instrument, in order.
+    """
+    if len(soundfonts) != len(midi.instruments):
+        raise ValueError(f"render_stems needs one SoundFont per instrument: {len(soundfonts)} for "
+                         f"{len(midi.instruments)} instruments")
+    return [render(_OneInstrument(inst), font, sample_rate, duration_s=duration_s, cache=cache)
+            for inst, font in zip(midi.instruments, soundfonts)]

@@ -52,6 +52,8 @@ class GenreStyle:
     expressive: bool = False
     start_crash: float = 0.5
     four_on_floor_pattern: str | None = None
+    vocal_probability: float = 0.0      # chance of a vocal-like lead line (with the generator's `vocals` option)
+    vocal_programs: tuple[int, ...] = ()
     keyword_overrides: Mapping[str, tuple[str | None, tuple[int, ...] | None, str | None]] = field(
         default_factory=dict)
 
@@ -67,6 +69,8 @@ def _key_weights(**weights: float) -> tuple[float, ...]:
 GENRE_STYLES: dict[str, GenreStyle] = {
     "Electronica": GenreStyle(
         name="Electronica",
+        vocal_probability=0.35,
+        vocal_programs=(54, 85, 53),
         tempo_range=(112.0, 140.0),
         swing_range=(0.0, 0.12),
         minor_probability=0.75,
@@ -109,6 +113,8 @@ GENRE_STYLES: dict[str, GenreStyle] = {
     ),
     "Funk": GenreStyle(
         name="Funk",
+        vocal_probability=0.5,
+        vocal_programs=(54, 53, 85),
         tempo_range=(90.0, 116.0),
         swing_range=(0.0, 0.2),
         minor_probability=0.5,
@@ -203,6 +209,8 @@ GENRE_STYLES: dict[str, GenreStyle] = {
     ),
     "Pop": GenreStyle(
         name="Pop",
+        vocal_probability=0.8,
+        vocal_programs=(54, 53, 85),
         tempo_range=(92.0, 126.0),
         swing_range=(0.0, 0.08),
         minor_probability=0.25,
@@ -243,6 +251,8 @@ GENRE_STYLES: dict[str, GenreStyle] = {
     ),
     "Rock": GenreStyle(
         name="Rock",
+        vocal_probability=0.65,
+        vocal_programs=(54, 53, 85),
         tempo_range=(108.0, 160.0),
         swing_range=(0.0, 0.0),
         minor_probability=0.45,
