@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import lfilter
 
 # Below this RMS (about -100 dBFS) a signal is treated as silent.
 SILENCE_RMS = 1e-5
@@ -76,47 +75,27 @@ def load_audio(path: str | os.PathLike, sr: int | None = None) -> tuple[np.ndarr
     return audio, int(file_sr)
 
 
-# --- loudness (ITU-R BS.1770-4, mono) ---------------------------------------
-
-def _k_weighting(sr: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The two biquads of BS.1770's K-weighting, derived for any sample rate."""
-    # High-shelf (pre-filter), from the standard's analog prototype.
-    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
-    k = np.tan(np.pi * f0 / sr)
-    vh = 10 ** (gain_db / 20)
-    vb = vh ** 0.4996667741545416
-    a0 = 1 + k / q + k * k
-    b_shelf = np.array([(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0])
-    a_shelf = np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
-    # High-pass (RLB weighting).
-    f0, q = 38.13547087602444, 0.5003270373238773
-    k = np.tan(np.pi * f0 / sr)
-    a0 = 1 + k / q + k * k
-    b_hp = np.array([1.0, -2.0, 1.0])
-    a_hp = np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
-    return [(b_shelf, a_shelf), (b_hp, a_hp)]
-
+# --- loudness (ITU-R BS.1770-4, mono, through pyloudnorm) ----------------------
 
 def integrated_loudness(audio: np.ndarray, sr: int) -> float:
-    """Integrated loudness in LUFS (BS.1770-4 gating); ``-inf`` for silence."""
+    """Integrated loudness in LUFS (BS.1770-4 gating, pyloudnorm's meter); ``-inf`` for silence.
+
+    Audio shorter than one 400 ms gating block is measured as one block
+    (K-weighted mean power), where pyloudnorm itself refuses.
+    """
+    import pyloudnorm
+
     x = np.asarray(audio, dtype=np.float64)
-    for b, a in _k_weighting(sr):
-        x = lfilter(b, a, x)
-    block, step = int(0.4 * sr), int(0.1 * sr)
-    if len(x) < block:
-        powers = np.array([np.mean(x ** 2)]) if len(x) else np.array([0.0])
-    else:
-        starts = np.arange(0, len(x) - block + 1, step)
-        csum = np.concatenate([[0.0], np.cumsum(x ** 2)])
-        powers = (csum[starts + block] - csum[starts]) / block
-    with np.errstate(divide="ignore"):
-        lk = -0.691 + 10 * np.log10(powers)
-    gated = powers[lk > -70]
-    if gated.size == 0:
+    if x.size == 0 or not np.any(x):
         return float("-inf")
-    rel = -0.691 + 10 * np.log10(gated.mean()) - 10
-    gated = powers[(lk > -70) & (lk > rel)]
-    return float(-0.691 + 10 * np.log10(gated.mean()))
+    meter = pyloudnorm.Meter(int(sr))
+    if len(x) >= int(round(meter.block_size * sr)):
+        with np.errstate(divide="ignore"):
+            return float(meter.integrated_loudness(x))
+    for f in meter._filters.values():
+        x = f.apply_filter(x)
+    power = float(np.mean(x ** 2))
+    return float(-0.691 + 10 * np.log10(power)) if power > 0 else float("-inf")
 
 
 def normalize_loudness(audio: np.ndarray, sr: int, target_lufs: float = -18.0,

@@ -40,7 +40,7 @@ class GenerationConfig:
     backend: str = "symbolic"
     duration_s: float = 10.0
     sample_rate: int = 32000
-    loudness_lufs: float = -18.0
+    loudness_lufs: float | list[float] = -18.0  # a level, or [low, high]: each clip's level drawn from its seed
     peak_dbfs: float = -1.0
     batch_size: int = 8
     workers: int = 1                    # processes for CPU backends
@@ -170,6 +170,9 @@ def _validate(cfg: Config, where: str) -> Config:
         raise ConfigError(f"{where}: prompts.clips_per_genre must be >= 1, got {cfg.prompts.clips_per_genre}")
     if not 0 < cfg.training.val_fraction < 1:
         raise ConfigError(f"{where}: training.val_fraction must be in (0, 1), got {cfg.training.val_fraction}")
+    lufs = cfg.generation.loudness_lufs
+    if isinstance(lufs, list) and (len(lufs) != 2 or lufs[0] > lufs[1]):
+        raise ConfigError(f"{where}: generation.loudness_lufs must be a number or [low, high], got {lufs}")
     if cfg.generation.duration_s <= 0 or cfg.generation.sample_rate <= 0:
         raise ConfigError(f"{where}: generation.duration_s and sample_rate must be positive")
     return cfg

@@ -111,12 +111,21 @@ def generation_settings(cfg: "GenerationConfig") -> dict:
             "identity": GENERATORS.get(cfg.backend).output_identity(dict(cfg.options))}
 
 
-def finish_clip(audio: np.ndarray, source_sr: int, cfg: "GenerationConfig") -> np.ndarray:
-    """Mono, target rate, exact length, loudness-normalised with a peak ceiling."""
+def loudness_target(cfg: "GenerationConfig", seed: int) -> float:
+    """The clip's loudness target: ``loudness_lufs``, or a level drawn from the clip's seed within
+    ``[low, high]`` (a loudness spread like that of real releases)."""
+    if isinstance(cfg.loudness_lufs, (list, tuple)):
+        lo, hi = (float(v) for v in cfg.loudness_lufs)
+        return lo + (hi - lo) * float(np.random.default_rng([int(seed) % 2 ** 63, 0x10D]).random())
+    return float(cfg.loudness_lufs)
+
+
+def finish_clip(audio: np.ndarray, source_sr: int, cfg: "GenerationConfig", seed: int = 0) -> np.ndarray:
+    """Mono, target rate, exact length, loudness-normalised (see :func:`loudness_target`) with a peak ceiling."""
     audio = to_mono(audio)
     audio = resample(audio, source_sr, cfg.sample_rate)
     audio = fix_length(audio, int(round(cfg.duration_s * cfg.sample_rate)))
-    return normalize_loudness(audio, cfg.sample_rate, cfg.loudness_lufs, cfg.peak_dbfs)
+    return normalize_loudness(audio, cfg.sample_rate, loudness_target(cfg, seed), cfg.peak_dbfs)
 
 
 def _manifest_row(req: ClipRequest, file_name: str, audio: np.ndarray, cfg) -> dict:
@@ -138,7 +147,7 @@ def _write_clip(req: ClipRequest, audio: np.ndarray, source_sr: int, out_dir: Pa
     """Finish one generated clip, write it atomically and return its manifest row."""
     from .audio import is_silent
 
-    clip = finish_clip(audio, source_sr, cfg)
+    clip = finish_clip(audio, source_sr, cfg, req.seed)
     if is_silent(clip):
         raise RuntimeError(f"generator {cfg.backend!r} returned silence for clip {req.id!r} (prompt {req.prompt!r})")
     path = write_wav_atomic(out_dir / _clip_file(req), clip, cfg.sample_rate)

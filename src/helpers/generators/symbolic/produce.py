@@ -280,11 +280,12 @@ def produce(stems: Sequence[np.ndarray], plan: dict, sr: int) -> np.ndarray:
 # --- the simple chain on a full mix (no stems) ------------------------------------------------------
 
 def _lofi(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Band-limit to ~3.5 kHz, reduce to 9 bits (pedalboard's band-pass filters and bit crusher)."""
+    """Band-limit to 110 Hz - 3.5 kHz (24 dB/octave above), reduce to 9 bits: pedalboard's filters and bit crusher."""
     import pedalboard
 
-    board = pedalboard.Pedalboard([pedalboard.HighpassFilter(110.0),
-                                   pedalboard.LowpassFilter(min(3500.0, 0.45 * sample_rate)),
+    board = pedalboard.Pedalboard([pedalboard.HighpassFilter(110.0), pedalboard.HighpassFilter(110.0),
+                                   pedalboard.LadderFilter(pedalboard.LadderFilter.Mode.LPF24,
+                                                           cutoff_hz=min(3500.0, 0.45 * sample_rate)),
                                    pedalboard.Bitcrush(bit_depth=9.0)])
     return board(np.asarray(audio, np.float32)[None, :], sample_rate)[0].astype(np.float32)
 

@@ -1,0 +1,158 @@
+"""What makes symbolic clips transfer to real music? An ablation over the generator's ingredients.
+
+Each *arm* is the offline study with some of the symbolic generator's
+production ingredients switched off (or on): stems and effects, the master
+chain, vocal lines, double-tracked guitars, the SoundFont set, a loudness
+spread. Every arm uses the same prompts and seeds; its clips are embedded once
+with all four musicnn layers, and the study's classifier is trained on each
+layer choice with several classifier seeds, then scored on a real development
+set (track accuracy, per-genre recall, macro-F1) and on the synthetic
+validation split.
+
+Arms run through the ordinary stages (:mod:`helpers.pipeline`) in their own
+run folders under ``runs/ablation/<arm>``, so every arm resumes and none mixes
+with another. ``python scripts/transfer_ablation.py`` reproduces the table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+#: the four musicnn layers, in the order of the all-layers embedding
+ALL_LAYERS = ("max_pool", "mean_pool", "penultimate", "taggram")
+#: layer choices each arm is scored with
+LAYER_CHOICES = ("max_pool", "mean_pool", "penultimate", "taggram", "max_pool+mean_pool")
+
+_DRY = {"stem_fx": False, "master": False, "vocals": False, "double_guitars": False, "soundfont_per": "clip"}
+
+#: arm name -> dotted config overrides on top of the profile (generation options are merged)
+ARMS: dict[str, dict[str, Any]] = {
+    "dry, TimGM6mb (before)": {"generation.options": {**_DRY, "soundfonts": "timgm6mb"}},
+    "dry, all SoundFonts per clip": {"generation.options": {**_DRY, "soundfonts": "auto"}},
+    "full (default)": {"generation.options": {}},
+    "full - stem FX": {"generation.options": {"stem_fx": False}},
+    "full - master chain": {"generation.options": {"master": False}},
+    "full - vocals": {"generation.options": {"vocals": False}},
+    "full - double guitars": {"generation.options": {"double_guitars": False}},
+    "full, TimGM6mb only": {"generation.options": {"soundfonts": "timgm6mb"}},
+    "full, SoundFont per clip": {"generation.options": {"soundfont_per": "clip"}},
+    "full + loudness spread": {"generation.options": {}, "generation.loudness_lufs": [-24.0, -9.0]},
+}
+
+
+def arm_slug(name: str) -> str:
+    """A folder name for an arm."""
+    keep = "".join(c if c.isalnum() else "-" for c in name.lower())
+    return "-".join(p for p in keep.split("-") if p)
+
+
+def layer_columns(choice: str) -> np.ndarray:
+    """Columns of the all-layers embedding that make up ``choice`` (``+``-joined layer names)."""
+    from .embedders.musicnn import LAYER_DIMS
+
+    offsets = np.cumsum([0] + [LAYER_DIMS[k] for k in ALL_LAYERS])
+    return np.concatenate([np.arange(offsets[ALL_LAYERS.index(k)], offsets[ALL_LAYERS.index(k) + 1])
+                           for k in choice.split("+")])
+
+
+def arm_config(name: str, profile: str = "offline", clips_per_genre: int = 100, real_data: str | None = None,
+               root: str | Path = "runs/ablation", extra: dict | None = None):
+    """The :class:`~helpers.config.Config` of one arm (its own run folder, all musicnn layers)."""
+    from .config import load_config
+
+    if name not in ARMS:
+        raise KeyError(f"unknown ablation arm {name!r}; known: {', '.join(ARMS)}")
+    base = load_config(profile)
+    overrides = dict(ARMS[name])
+    overrides["generation.options"] = {**base.generation.options, **overrides.get("generation.options", {})}
+    overrides["embedding.options"] = {**base.embedding.options, "representation": "+".join(ALL_LAYERS)}
+    overrides.update(extra or {})
+    return load_config(profile, overrides, run_dir=str(Path(root) / arm_slug(name)), clips_per_genre=clips_per_genre,
+                       real_data=real_data)
+
+
+def score_arm(cfg, layers: Sequence[str] = LAYER_CHOICES, seeds: int = 5, progress: bool = True) -> list[dict]:
+    """Make (or reuse) one arm's clips and embeddings, then train and score every layer choice.
+
+    Returns one row per (layer choice, classifier seed): ``layer, seed, synthetic_val_accuracy``
+    and, with a real benchmark, ``real_accuracy, real_macro_f1, recall_<genre>...``. Cached in
+    ``<run>/ablation_scores.json`` keyed by the settings, so a re-run only reads it.
+    """
+    from .data import write_json
+    from .embedding import load_embeddings
+    from .evaluation import classification_metrics, track_scores
+    from .pipeline import make_classifier, real_dir, run_embedding, run_generation, run_prompts, training_data
+
+    key = hashlib.sha256(json.dumps({"cfg": cfg.to_dict(), "layers": list(layers), "seeds": seeds},
+                                    sort_keys=True, default=str).encode()).hexdigest()[:16]
+    cache = cfg.run_path / "ablation_scores.json"
+    if cache.exists():
+        saved = json.loads(cache.read_text())
+        if saved.get("key") == key:
+            return saved["rows"]
+    run_prompts(cfg)
+    run_generation(cfg, progress=progress)
+    run_embedding(cfg, progress=progress)
+    emb, y, tr, va = training_data(cfg)
+    real = tracks = None
+    if cfg.evaluation.real_data:
+        real = load_embeddings(real_dir(cfg), "real")
+        tracks = pd.read_csv(real_dir(cfg) / "tracks.csv").set_index("track_id")
+    rows = []
+    for layer in layers:
+        cols = layer_columns(layer)
+        Xtr, Xva = emb["X"][tr][:, cols], emb["X"][va][:, cols]
+        for s in range(seeds):
+            clf = make_classifier(cfg, seed=cfg.seed + s).fit(Xtr, y[tr], Xva, y[va], classes=cfg.genres)
+            row = {"layer": layer, "seed": s, "synthetic_val_accuracy": clf.score(Xva, y[va])}
+            if real is not None:
+                sc = track_scores(clf.predict_proba(real["X"][:, cols]), real["ids"], cfg.genres,
+                                  true_labels=tracks["label"])
+                m = classification_metrics(sc["label"], sc["predicted"], cfg.genres)
+                row.update(real_accuracy=m["accuracy"], real_macro_f1=m["macro"]["f1"],
+                           **{f"recall_{g}": m["per_class"][g]["recall"] for g in cfg.genres},
+                           **{f"support_{g}": m["per_class"][g]["support"] for g in cfg.genres})
+            rows.append(row)
+    write_json({"key": key, "rows": rows}, cache)
+    return rows
+
+
+def summarize(rows_by_arm: dict[str, list[dict]]) -> pd.DataFrame:
+    """Mean and sd over classifier seeds per (arm, layer): the ablation table."""
+    out = []
+    for arm, rows in rows_by_arm.items():
+        frame = pd.DataFrame(rows)
+        for layer, g in frame.groupby("layer", sort=False):
+            rec = {"arm": arm, "layer": layer, "seeds": len(g),
+                   "synthetic_val_accuracy": g["synthetic_val_accuracy"].mean()}
+            if "real_accuracy" in g:
+                rec.update(real_accuracy=g["real_accuracy"].mean(), real_accuracy_sd=g["real_accuracy"].std(ddof=0),
+                           real_macro_f1=g["real_macro_f1"].mean())
+                for c in [c for c in g.columns if c.startswith("recall_")]:
+                    rec[c] = g[c].mean()
+            out.append(rec)
+    return pd.DataFrame(out)
+
+
+def markdown_table(table: pd.DataFrame, layer: str | None = None) -> str:
+    """The ablation table as Markdown: real accuracy mean ± sd, macro-F1, per-genre recall, synthetic val."""
+    t = table if layer is None else table[table["layer"] == layer]
+    recall_cols = [c for c in t.columns if c.startswith("recall_")]
+    head = ["arm", "layer", "real acc (mean ± sd)", "macro-F1", *[c[7:] for c in recall_cols], "synth val"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in t.itertuples(index=False):
+        d = r._asdict()
+        cells = [d["arm"], d["layer"], f"{d['real_accuracy']:.3f} ± {d['real_accuracy_sd']:.3f}",
+                 f"{d['real_macro_f1']:.3f}", *[f"{d[c]:.2f}" for c in recall_cols],
+                 f"{d['synthetic_val_accuracy']:.3f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
