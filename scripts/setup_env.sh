@@ -37,6 +37,17 @@ if [ ! -f "$VENV/.complete" ]; then
   touch "$VENV/.complete"
   log "venv ready"
 fi
+# The symbolic generator's SoundFonts (FluidR3_GM, MuseScore General, AVL drum kits) from
+# Debian packages, into the cache, without root; once. Without apt the study goes on with
+# TimGM6mb (shipped with pretty_midi) and whatever is installed, and this says so once.
+SF_DIR="${SYNTHMIR_SOUNDFONTS:-${XDG_CACHE_HOME:-$HOME/.cache}/synthmir/soundfonts}"
+if [ ! -f "$SF_DIR/.fetch-tried" ] && [ -z "${SYNTHMIR_NO_SOUNDFONT_FETCH:-}" ]; then
+  log "fetching SoundFonts into $SF_DIR (once; about 500 MB)"
+  mkdir -p "$SF_DIR"
+  PYTHONPATH="$ROOT/src" "$VENV/bin/python" -c "import sys; from helpers.generators.symbolic.soundfonts import main; sys.exit(main(['fetch', '--quiet']))" >&2 \
+    || log "SoundFont fetch failed; the symbolic generator uses what it finds"
+  touch "$SF_DIR/.fetch-tried"
+fi
 # The project's own code is NOT installed into the venv: venvs are shared between
 # clones, so each entry point (run_tests.sh, run_all.sh, synthmir) puts its own
 # clone's src/ first on PYTHONPATH. Code and runs always come from the clone the

@@ -31,6 +31,10 @@ def main(argv=None) -> int:
     p.add_argument("--layers", nargs="*", default=list(LAYER_CHOICES))
     p.add_argument("--profile", default="offline")
     p.add_argument("--out", default=str(PROJECT_ROOT / "benchmarks" / "results" / "transfer_ablation"))
+    p.add_argument("--figure", nargs=2, metavar=("ARM_BEFORE", "ARM_AFTER"),
+                   default=["dry, TimGM6mb (before)", "full (default)"],
+                   help="two arms whose real and synthetic embeddings are drawn side by side")
+    p.add_argument("--figure-layer", default="max_pool")
     a = p.parse_args(argv)
     unknown = [x for x in a.arms if x not in ARMS]
     if unknown:
@@ -53,6 +57,16 @@ def main(argv=None) -> int:
                 "profile": a.profile, "arm_seconds": times, "table": json.loads(table.to_json(orient="records")),
                 "rows": rows}, out.with_suffix(".json"))
     atomic_write_text(out.with_suffix(".md"), text + "\n")
+    if all(arm in rows for arm in a.figure):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from helpers.ablation import plot_arms_embeddings
+
+        png = PROJECT_ROOT / "docs" / "figures" / "transfer_embeddings.png"
+        plot_arms_embeddings(a.figure, a.figure_layer, profile=a.profile, clips_per_genre=a.clips_per_genre,
+                             real_data=real, path=png)
+        print(f"figure: {png}", file=sys.stderr)
     return 0
 
 

@@ -156,3 +156,51 @@ def markdown_table(table: pd.DataFrame, layer: str | None = None) -> str:
                  f"{d['synthetic_val_accuracy']:.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def plot_arms_embeddings(arms: Sequence[str], layer: str = "max_pool", root: str | Path = "runs/ablation",
+                         profile: str = "offline", clips_per_genre: int = 100, real_data: str | None = None,
+                         path: str | Path | None = None):
+    """Real and synthetic embeddings of several arms, side by side: for each arm, an LDA fitted on
+    its synthetic clips (z-scored), with the real tracks (mean of their windows) projected into it.
+
+    Synthetic clips are small dots, real tracks large outlined markers of their genre's colour: the
+    closer the real tracks sit to their genre's cloud, the better that arm's clips transfer. Saves
+    a PNG to ``path`` when given; returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from .embedding import load_embeddings
+    from .pipeline import real_dir, training_data
+
+    fig, axes = plt.subplots(1, len(arms), figsize=(5.2 * len(arms), 4.6), squeeze=False)
+    cols = layer_columns(layer)
+    for ax, name in zip(axes[0], arms):
+        cfg = arm_config(name, profile, clips_per_genre, real_data, root)
+        emb, y, _, _ = training_data(cfg)
+        X = emb["X"][:, cols]
+        mean, std = X.mean(0), X.std(0) + 1e-6
+        lda = LinearDiscriminantAnalysis(n_components=2).fit((X - mean) / std, y)
+        Z = lda.transform((X - mean) / std)
+        colors = dict(zip(cfg.genres, plt.cm.tab10.colors))
+        for g in cfg.genres:
+            ax.scatter(*Z[y == g].T, s=5, alpha=0.35, color=colors[g], label=f"{g} (synthetic)")
+        if real_data:
+            real = load_embeddings(real_dir(cfg), "real")
+            tracks = pd.read_csv(real_dir(cfg) / "tracks.csv").set_index("track_id")
+            frame = pd.DataFrame(real["X"][:, cols]).groupby(real["ids"], sort=False).mean()
+            R = lda.transform((frame.to_numpy() - mean) / std)
+            lab = tracks.loc[frame.index, "label"].to_numpy()
+            for g in cfg.genres:
+                if (lab == g).any():
+                    ax.scatter(*R[lab == g].T, s=90, color=colors[g], edgecolor="black", linewidth=1.2,
+                               marker="*", label=f"{g} (real)")
+        ax.set_title(f"{name}\n({layer}; LDA of the synthetic clips)", fontsize=10)
+        ax.set_xticks([]), ax.set_yticks([])
+    axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.tight_layout()
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+    return fig
