@@ -53,24 +53,25 @@ def family(part: Part | None) -> str:
 
 
 #: per genre: reverb (room_size range, damping range, send per family), bus compressor ratio range,
-#: limiter drive (dB of peak reduction: the crest factor of the release), guitar amp drive range,
+#: crest factor of the release in dB (peak over RMS, set by the limiter: 8-12 dB for loud modern masters,
+#: 12-18 dB for orchestral recordings), guitar amp drive range,
 #: probability of drum-bus saturation, tone tilt (dB range of the high shelf)
 GENRE_PRODUCTION: dict[str, dict[str, Any]] = {
     "Electronica": {"room": (0.55, 0.85), "damping": (0.3, 0.6), "sends": {"synth": 0.25, "voice": 0.35,
                     "keys": 0.2, "strings": 0.3}, "send_default": 0.1, "bus_ratio": (2.0, 4.0),
-                    "limiter_drive": (3.0, 7.0), "amp_drive": (6.0, 14.0), "drum_saturation": 0.7,
+                    "crest_db": (7.5, 11.0), "amp_drive": (6.0, 14.0), "drum_saturation": 0.7,
                     "tilt": (0.0, 3.0)},
     "Funk": {"room": (0.2, 0.45), "damping": (0.4, 0.7), "sends": {"voice": 0.2, "winds": 0.15, "keys": 0.1},
-             "send_default": 0.06, "bus_ratio": (2.0, 3.5), "limiter_drive": (2.0, 6.0), "amp_drive": (2.0, 8.0),
+             "send_default": 0.06, "bus_ratio": (2.0, 3.5), "crest_db": (9.0, 13.0), "amp_drive": (2.0, 8.0),
              "drum_saturation": 0.6, "tilt": (-1.0, 2.0)},
-    "Orchestral": {"room": (0.75, 0.95), "damping": (0.2, 0.5), "sends": {}, "send_default": 0.35,
-                   "bus_ratio": (1.2, 2.0), "limiter_drive": (0.0, 2.0), "amp_drive": (0.0, 4.0),
+    "Orchestral": {"room": (0.75, 0.95), "damping": (0.2, 0.5), "sends": {}, "send_default": 0.2,
+                   "bus_ratio": (1.2, 2.0), "crest_db": (12.0, 18.0), "amp_drive": (0.0, 4.0),
                    "drum_saturation": 0.0, "tilt": (-1.5, 1.0)},
     "Pop": {"room": (0.4, 0.7), "damping": (0.3, 0.6), "sends": {"voice": 0.3, "keys": 0.15, "synth": 0.2,
             "strings": 0.25, "guitar": 0.15}, "send_default": 0.1, "bus_ratio": (2.0, 4.0),
-            "limiter_drive": (3.0, 7.0), "amp_drive": (3.0, 10.0), "drum_saturation": 0.4, "tilt": (0.5, 3.0)},
+            "crest_db": (8.0, 11.5), "amp_drive": (3.0, 10.0), "drum_saturation": 0.4, "tilt": (0.5, 3.0)},
     "Rock": {"room": (0.3, 0.6), "damping": (0.3, 0.6), "sends": {"voice": 0.25, "drums": 0.12, "keys": 0.1},
-             "send_default": 0.08, "bus_ratio": (2.0, 4.0), "limiter_drive": (3.0, 7.0),
+             "send_default": 0.08, "bus_ratio": (2.0, 4.0), "crest_db": (8.0, 12.0),
              "amp_drive": (14.0, 28.0), "drum_saturation": 0.6, "tilt": (-0.5, 2.5)},
 }
 
@@ -190,8 +191,8 @@ def plan_production(arr: Arrangement, owners: Sequence[tuple[Part | None, int]],
         calm = 1.15 if arr.calm else 1.0
         reverb = _fx("Reverb", room_size=min(0.98, _u(rng, prod["room"]) * calm), damping=_u(rng, prod["damping"]),
                      wet_level=1.0, dry_level=0.0, width=1.0)
-        reverb["return_db"] = round(float(rng.uniform(-3.0, 1.0)) + 20 * np.log10(max(arr.reverb, 0.02) / 0.15 + 0.5),
-                                    3)
+        # the return follows the description's reverb amount (0.15: the genre's usual) around a drawn level
+        reverb["return_db"] = round(float(rng.uniform(-3.0, 1.0)) + 10 * np.log10(max(arr.reverb, 0.02) / 0.15), 3)
     master_plan = None
     if master:
         lo, hi = prod["tilt"]
@@ -200,7 +201,7 @@ def plan_production(arr: Arrangement, owners: Sequence[tuple[Part | None, int]],
                        attack_ms=_u(rng, (10, 30)), release_ms=_u(rng, (100, 300))),
             "low_shelf": _fx("LowShelfFilter", cutoff_frequency_hz=_u(rng, (80, 150)), gain_db=_u(rng, (-1.0, 2.5))),
             "high_shelf": _fx("HighShelfFilter", cutoff_frequency_hz=_u(rng, (7000, 11000)), gain_db=_u(rng, (lo, hi))),
-            "limiter_drive_db": round(_u(rng, prod["limiter_drive"]), 3),
+            "crest_db": round(_u(rng, prod["crest_db"]), 3),
             "limiter_release_ms": round(_u(rng, (40, 200)), 3),
         }
     return {"stems": stems, "reverb": reverb, "master": master_plan, "lofi": bool(arr.lofi)}
@@ -269,10 +270,10 @@ def produce(stems: Sequence[np.ndarray], plan: dict, sr: int) -> np.ndarray:
         board = pedalboard.Pedalboard([_plugin(master["bus"]), _plugin(master["low_shelf"]),
                                        _plugin(master["high_shelf"])])
         mix = board(mix[None, :], sr)[0]
-        peak = float(np.max(np.abs(mix))) if mix.size else 0.0
-        if peak > 0:  # the drive is the peak reduction in dB: it sets the release's crest factor
-            limiter = pedalboard.Limiter(threshold_db=20 * np.log10(peak) - master["limiter_drive_db"],
-                                         release_ms=master["limiter_release_ms"])
+        rms, peak = _rms(mix), float(np.max(np.abs(mix))) if mix.size else 0.0
+        threshold_db = 20 * np.log10(max(rms, 1e-12)) + master["crest_db"]
+        if rms > 0 and 20 * np.log10(peak) > threshold_db:  # peaks over the drawn crest factor are limited
+            limiter = pedalboard.Limiter(threshold_db=threshold_db, release_ms=master["limiter_release_ms"])
             mix = limiter(mix[None, :], sr)[0]
     return np.asarray(mix, dtype=np.float32)
 
