@@ -1,0 +1,60 @@
+"""The transfer ablation: arms, layer columns, the table, and one tiny arm end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from helpers import ablation as A
+from helpers.embedders.musicnn import LAYER_DIMS
+
+
+def test_layer_columns_cover_the_all_layers_embedding():
+    total = sum(LAYER_DIMS[k] for k in A.ALL_LAYERS)
+    cols = {k: A.layer_columns(k) for k in A.ALL_LAYERS}
+    assert sorted(np.concatenate(list(cols.values())).tolist()) == list(range(total))
+    assert len(A.layer_columns("max_pool+mean_pool")) == LAYER_DIMS["max_pool"] + LAYER_DIMS["mean_pool"]
+
+
+def test_arms_get_their_own_run_folders_and_options():
+    cfgs = {name: A.arm_config(name, "smoke", 3, None, root="runs/test-ablation") for name in A.ARMS}
+    assert len({c.run_path for c in cfgs.values()}) == len(A.ARMS)
+    dry = cfgs["dry, TimGM6mb (before)"].generation.options
+    assert dry["stem_fx"] is False and dry["master"] is False and dry["soundfonts"] == "timgm6mb"
+    assert cfgs["full - vocals"].generation.options["vocals"] is False
+    assert cfgs["full - vocals"].generation.options["stem_fx"] is True
+    assert cfgs["full + loudness spread"].generation.loudness_lufs == [-24.0, -9.0]
+    assert all(c.embedding.options["representation"] == "+".join(A.ALL_LAYERS) for c in cfgs.values())
+    with pytest.raises(KeyError, match="unknown ablation arm"):
+        A.arm_config("louder", "smoke")
+
+
+def test_summary_table_means_and_spreads():
+    rows = {"a": [{"layer": "max_pool", "seed": s, "synthetic_val_accuracy": 0.9, "real_accuracy": acc,
+                   "real_macro_f1": 0.5, "recall_Rock": r} for s, (acc, r) in enumerate([(0.6, 0.0), (0.8, 1.0)])]}
+    table = A.summarize(rows)
+    assert table.loc[0, "real_accuracy"] == pytest.approx(0.7)
+    assert table.loc[0, "real_accuracy_sd"] == pytest.approx(0.1)
+    assert table.loc[0, "recall_Rock"] == pytest.approx(0.5)
+    md = A.markdown_table(table)
+    assert "0.700 ± 0.100" in md and "| Rock |" in md.splitlines()[0]
+
+
+def test_one_tiny_arm_end_to_end(tmp_path):
+    from helpers.generation import ClipRequest, load_generator
+
+    real = tmp_path / "real"
+    gen = load_generator("symbolic", duration_s=12.0, soundfonts="timgm6mb", stem_fx=False, master=False,
+                         vocals=False, double_guitars=False, soundfont_per="clip")
+    for genre in ["Electronica", "Funk", "Orchestral", "Pop", "Rock"]:
+        req = ClipRequest(f"{genre}-r", genre, "", f"A {genre} track.", 777)
+        (real / genre.lower()).mkdir(parents=True)
+        sf.write(real / genre.lower() / "t.wav", gen.generate_one(req), gen.sample_rate)
+    cfg = A.arm_config("full (default)", "smoke", 3, str(real), root=tmp_path / "abl",
+                       extra={"generation.options": {"soundfonts": "timgm6mb", "soundfont_per": "part"}})
+    rows = A.score_arm(cfg, layers=["max_pool", "penultimate"], seeds=2, progress=False)
+    assert [(r["layer"], r["seed"]) for r in rows] == [("max_pool", 0), ("max_pool", 1), ("penultimate", 0),
+                                                       ("penultimate", 1)]
+    assert all(0.0 <= r["real_accuracy"] <= 1.0 and r["support_Rock"] == 1 for r in rows)
+    assert A.score_arm(cfg, layers=["max_pool", "penultimate"], seeds=2, progress=False) == rows  # cached
