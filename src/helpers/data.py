@@ -21,6 +21,7 @@ import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -144,8 +145,9 @@ class Stage:
             write_json(settings, path)
 
     @contextmanager
-    def profile(self, **info) -> Iterator[dict]:
-        """Time a block and write ``profile.json`` (elapsed, peak memory, info)."""
+    def profile(self, file_name: str = "profile.json", /, **info) -> Iterator[dict]:
+        """Time a block and write ``file_name`` (elapsed, peak memory, info);
+        a shard writes its own (``profile.shard-i-of-n.json``, see :func:`shard_file_name`)."""
         record = dict(info)
         start = time.perf_counter()
         try:
@@ -154,14 +156,10 @@ class Stage:
             record["elapsed_s"] = round(time.perf_counter() - start, 3)
             record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
             record["peak_rss_mb"] = _peak_rss_mb()
-            try:
-                import torch
-
-                if torch.cuda.is_available():
-                    record["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2 ** 20, 1)
-            except ImportError:
-                pass
-            write_json(record, self.path / "profile.json")
+            torch = sys.modules.get("torch")  # not imported: nothing ran on a GPU (and importing it costs seconds)
+            if torch is not None and torch.cuda.is_available():
+                record["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2 ** 20, 1)
+            write_json(record, self.path / file_name)
 
 
 def _plain(obj):
@@ -202,9 +200,14 @@ def take_shard(table: pd.DataFrame, shard: tuple[int, int]) -> pd.DataFrame:
     return table.iloc[i::n]
 
 
-def manifest_name(base: str, shard: tuple[int, int]) -> str:
+def shard_file_name(base: str, shard: tuple[int, int], suffix: str) -> str:
+    """``<base><suffix>`` for an unsharded run, ``<base>.shard-000i-of-000n<suffix>`` for shard i/n."""
     i, n = shard
-    return f"{base}.csv" if n == 1 else f"{base}.shard-{i:04d}-of-{n:04d}.csv"
+    return f"{base}{suffix}" if n == 1 else f"{base}.shard-{i:04d}-of-{n:04d}{suffix}"
+
+
+def manifest_name(base: str, shard: tuple[int, int]) -> str:
+    return shard_file_name(base, shard, ".csv")
 
 
 def merge_shard_manifests(folder: str | os.PathLike, base: str, key: str = "id") -> pd.DataFrame:

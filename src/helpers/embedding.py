@@ -124,15 +124,12 @@ def embed_files(items: pd.DataFrame, out_dir: str | Path, name: str, embedder: E
 
     from tqdm.auto import tqdm
 
-    from .data import save_npz, write_csv
+    from .data import save_npz
 
     out_dir = Path(out_dir)
     chunk_dir = out_dir / f"{name}.chunks"
     chunk_dir.mkdir(parents=True, exist_ok=True)
-    done_ids: set[str] = set()
-    for f in sorted(chunk_dir.glob("chunk-*.npz")):
-        with np.load(f, allow_pickle=False) as z:
-            done_ids.update(z["files"].tolist())
+    done_ids = chunk_ids(chunk_dir)
     todo = items[~items["id"].astype(str).isin(done_ids)]
     next_chunk = len(list(chunk_dir.glob("chunk-*.npz")))
     sr = embedder.sample_rate
@@ -162,8 +159,25 @@ def embed_files(items: pd.DataFrame, out_dir: str | Path, name: str, embedder: E
             next_chunk += 1
             bar.update(len(chunk))
     bar.close()
+    return assemble_chunks(out_dir, name, items, embedder.dim)
 
-    # assemble, in the order of `items`
+
+def chunk_ids(chunk_dir: str | Path) -> set[str]:
+    """Ids of the files that ``chunk_dir``'s chunks hold (embedded or skipped)."""
+    done: set[str] = set()
+    for f in sorted(Path(chunk_dir).glob("chunk-*.npz")):
+        with np.load(f, allow_pickle=False) as z:
+            done.update(z["files"].tolist())
+    return done
+
+
+def assemble_chunks(out_dir: str | Path, name: str, items: pd.DataFrame, dim: int) -> dict:
+    """Gather ``out_dir/<name>.chunks`` into ``<name>.npz`` and ``<name>.skipped.csv``,
+    in the order of ``items`` (``id, path``); returns what :func:`embed_files` returns."""
+    from .data import save_npz, write_csv
+
+    out_dir = Path(out_dir)
+    chunk_dir = out_dir / f"{name}.chunks"
     parts, skipped = {}, []
     for f in sorted(chunk_dir.glob("chunk-*.npz")):
         with np.load(f, allow_pickle=False) as z:
@@ -176,10 +190,42 @@ def embed_files(items: pd.DataFrame, out_dir: str | Path, name: str, embedder: E
             ids.append(cid), wins.append(w), rows.append(x)
     wanted = set(items["id"].astype(str))
     skipped_df = pd.DataFrame([s for s in skipped if s[0] in wanted], columns=["id", "path", "reason"])
-    X = np.stack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dim), np.float32)
+    X = np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
     save_npz(out_dir / f"{name}.npz", ids=np.array(ids, dtype=str), window=np.array(wins, dtype=np.int32), X=X)
     write_csv(skipped_df, out_dir / f"{name}.skipped.csv")
     return {"ids": np.array(ids, dtype=str), "window": np.array(wins, dtype=np.int32), "X": X, "skipped": skipped_df}
+
+
+def adopt_chunks(out_dir: str | Path, name: str, sources: Sequence[str | Path]) -> int:
+    """Add to ``out_dir/<name>.chunks`` the files that the chunk folders
+    ``sources`` (a sharded run's ``<name>.shard-*.chunks``) hold and it does
+    not, as new chunks written atomically; returns how many files were added.
+
+    Run again, it adds nothing, so it is safe to repeat after a kill; an
+    unsharded run then finds every file done and only assembles.
+    """
+    from .data import save_npz
+
+    chunk_dir = Path(out_dir) / f"{name}.chunks"
+    chunk_dir.mkdir(parents=True, exist_ok=True)
+    done = chunk_ids(chunk_dir)
+    next_chunk = len(list(chunk_dir.glob("chunk-*.npz")))
+    added = 0
+    for source in sources:
+        for f in sorted(Path(source).glob("chunk-*.npz")):
+            with np.load(f, allow_pickle=False) as z:
+                parts = {k: z[k] for k in z.files}
+            new = [str(x) for x in parts["files"] if str(x) not in done]
+            if not new:
+                continue
+            keep, keep_skip = np.isin(parts["ids"], new), np.isin(parts["skipped"][:, 0], new)
+            save_npz(chunk_dir / f"chunk-{next_chunk:05d}.npz", files=np.array(new, dtype=str),
+                     ids=parts["ids"][keep], window=parts["window"][keep], X=parts["X"][keep],
+                     skipped=parts["skipped"][keep_skip].reshape(-1, 3))
+            next_chunk += 1
+            done.update(new)
+            added += len(new)
+    return added
 
 
 def load_embeddings(out_dir: str | Path, name: str) -> dict:

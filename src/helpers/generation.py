@@ -225,7 +225,8 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
 
     Writes ``out_dir/<Genre>/<id>.wav`` (atomically) and the manifest
     ``out_dir/metadata.csv`` (``metadata.shard-i-of-n.csv`` for a shard),
-    rewritten after every batch. A re-run keeps every clip that is listed and
+    rewritten after every batch, and at the end ``profile.json`` (a shard's
+    ``profile.shard-i-of-n.json``). A re-run keeps every clip that is listed and
     valid, adopts valid clips written just before a kill, and makes only the
     rest, so the result equals an uninterrupted run.
 
@@ -240,7 +241,7 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
     """
     from tqdm.auto import tqdm
 
-    from .data import Stage, manifest_name, parse_shard, take_shard, write_csv
+    from .data import Stage, manifest_name, parse_shard, shard_file_name, take_shard, write_csv
 
     out_dir = Path(out_dir)
     stage = Stage(out_dir)
@@ -276,8 +277,9 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
     batches = [pending[i:i + cfg.batch_size] for i in range(0, len(pending), cfg.batch_size)]
     bar = tqdm(total=len(requests), initial=len(requests) - len(pending), unit="clip",
                desc=f"generate ({cfg.backend})", disable=not progress)
-    with stage.profile(backend=cfg.backend, shard=list(shard), clips_total=len(requests),
-                       clips_made=len(pending), batch_size=cfg.batch_size, workers=cfg.workers) as prof:
+    with stage.profile(shard_file_name("profile", shard, ".json"), backend=cfg.backend, shard=list(shard),
+                       clips_total=len(requests), clips_made=len(pending), batch_size=cfg.batch_size,
+                       workers=cfg.workers) as prof:
         t0 = time.perf_counter()
 
         def record(rows):

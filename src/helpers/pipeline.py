@@ -141,7 +141,7 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
     :func:`helpers.embedding.embed_files` returns them; the real entry also
     has ``tracks`` (track_id, path, label, source) and ``skipped``.
     """
-    from .data import parse_shard, take_shard
+    from .data import parse_shard, shard_file_name, take_shard
     from .embedding import embed_files, load_embedder
 
     _save_config(cfg)
@@ -157,8 +157,9 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
         embedder = load_embedder(cfg.embedding.backend, **cfg.embedding.options)
     i, n = parse_shard(shard)
     items = take_shard(clips[["id", "path"]], (i, n))
-    name = "synthetic" if n == 1 else f"synthetic.shard-{i:04d}-of-{n:04d}"
-    with stage.profile(backend=embedder.name, clips=len(items), shard=[i, n]) as prof:
+    name = shard_file_name("synthetic", (i, n), "")
+    with stage.profile(shard_file_name("profile", (i, n), ".json"), backend=embedder.name, clips=len(items),
+                       shard=[i, n]) as prof:
         synthetic = embed_files(items, out, name, embedder,
                                 batch_size=cfg.embedding.batch_size, progress=progress)
         prof["dim"] = int(synthetic["X"].shape[1])
@@ -178,6 +179,34 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
         real.update(tracks=tracks, skipped=skipped)
         result["real"] = real
     return result
+
+
+def merge_embedding(cfg: Config) -> dict:
+    """Gather the shards' chunks (``synthetic.shard-*.chunks``) into
+    ``synthetic.chunks`` and ``synthetic.npz``, in the clip manifest's order,
+    and mark the stage done; refuses (naming what is missing) while a clip has
+    no embedding, so training never reads a partial set.
+
+    An unsharded ``run_embedding`` afterwards finds every clip done and embeds
+    only the real benchmark. Returns what :func:`helpers.embedding.embed_files` returns.
+    """
+    from .embedding import adopt_chunks, assemble_chunks, chunk_ids
+
+    clips = load_clip_manifest(cfg.run_path)
+    out = embedding_dir(cfg)
+    stage = Stage(out)
+    settings = {"backend": cfg.embedding.backend, "options": dict(cfg.embedding.options)}
+    stage.check_settings(settings, "embeddings")
+    adopt_chunks(out, "synthetic", sorted(out.glob("synthetic.shard-*.chunks")))
+    missing = sorted(set(clips["id"].astype(str)) - chunk_ids(out / "synthetic.chunks"))
+    if missing:
+        raise FileNotFoundError(f"{len(missing)} of {len(clips)} clips have no embedding in {out} "
+                                f"(first: {missing[0]}): finish the embedding shards, then merge again")
+    with np.load(sorted((out / "synthetic.chunks").glob("chunk-*.npz"))[0], allow_pickle=False) as z:
+        dim = int(z["X"].shape[1])
+    merged = assemble_chunks(out, "synthetic", clips[["id", "path"]], dim)
+    stage.mark_done(settings, clips=len(merged["ids"]))
+    return merged
 
 
 # --- 4. training --------------------------------------------------------------------------------
