@@ -135,7 +135,7 @@ def _write_manifest(path: Path, rows: list[tuple], header: list[str] | None = No
         for package, version, member, duration, label in rows:
             values = {"package": package, "version": version, "path": member, "duration_s": duration,
                       "label": label, "confidence": "high", "evidence": "test, with a comma",
-                      "license": "CC0"}
+                      "license": "CC0", "group": f"artist of {package}"}
             writer.writerow([values[c] for c in header])
     return path
 
@@ -225,6 +225,18 @@ def test_labels_csv(fetched: tuple[Path, pd.DataFrame, Path]) -> None:
     assert by_path.loc["Rock/fretsonfire-songs-fake--loud-song.flac", "version"] == SONGS_VERSION
     for rel in labels["path"]:
         assert (out / rel).is_file()
+
+
+def test_labels_csv_carries_group_column(downloads: list[tuple[str, str]], tmp_path: Path) -> None:
+    """A manifest's optional ``group`` column (artist, for splits) reaches labels.csv."""
+    header = [*realbench.MANIFEST_COLUMNS, "group"]
+    manifest = _write_manifest(tmp_path / "manifest.csv", MANIFEST_ROWS[:3], header)
+    for source in (manifest, read_manifest(manifest)):  # a path, and a frame
+        out = tmp_path / ("out-path" if isinstance(source, Path) else "out-frame")
+        fetch_benchmark(source, out, cache_dir=tmp_path / "cache", progress=False)
+        labels = pd.read_csv(out / "labels.csv", dtype={"version": str})
+        assert list(labels.columns) == [*realbench.LABELS_COLUMNS, "group"]
+        assert list(labels["group"]) == [f"artist of {MUSIC_PKG}"] * 2 + [f"artist of {SONGS_PKG}"]
 
 
 def test_rerun_skips_existing_files(fetched: tuple[Path, pd.DataFrame, Path],

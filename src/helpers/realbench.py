@@ -68,6 +68,9 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
 LABELS_COLUMNS: tuple[str, ...] = (
     "path", "label", "package", "version", "source_path", "duration_s", "license", "confidence",
 )
+#: Optional manifest columns copied into ``labels.csv`` (after :data:`LABELS_COLUMNS`)
+#: when the manifest has them; ``group`` names the artist or package, for splits.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("group",)
 #: Columns of the report returned by :func:`fetch_benchmark`.
 REPORT_COLUMNS: tuple[str, ...] = (
     "row", "package", "version", "path", "label", "out_path", "status", "reason", "duration_s",
@@ -226,7 +229,8 @@ def _as_manifest(manifest: pd.DataFrame | str | os.PathLike) -> pd.DataFrame:
         missing = [c for c in MANIFEST_COLUMNS if c not in manifest.columns]
         if missing:
             raise ManifestError(f"manifest frame: missing column(s) {', '.join(missing)}")
-        records = manifest[list(MANIFEST_COLUMNS)].astype(str).to_dict("records")
+        keep = [*MANIFEST_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in manifest.columns)]
+        records = manifest[keep].astype(str).to_dict("records")
         frame = _validate_records(records, "manifest frame")
         if "row" in manifest.columns:
             frame["row"] = manifest["row"].astype(int).to_numpy()
@@ -658,13 +662,14 @@ def default_cache_dir() -> Path:
     return Path(base) / "synthmir" / "realbench"
 
 
-def _write_labels(out_dir: Path, rows: list[dict[str, object]]) -> Path:
+def _write_labels(out_dir: Path, rows: list[dict[str, object]],
+                  columns: Iterable[str] = LABELS_COLUMNS) -> Path:
     """Write ``labels.csv`` atomically."""
     target = out_dir / "labels.csv"
     fd, tmp = tempfile.mkstemp(prefix=".labels.", suffix=".csv.part", dir=out_dir)
     os.close(fd)
     try:
-        pd.DataFrame(rows, columns=list(LABELS_COLUMNS)).to_csv(tmp, index=False)
+        pd.DataFrame(rows, columns=list(columns)).to_csv(tmp, index=False)
         _publish(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -770,7 +775,8 @@ def fetch_benchmark(manifest: pd.DataFrame | str | os.PathLike, out_dir: str | o
     ``manifest`` is a path (read with :func:`read_manifest`) or a frame it
     returned. Files go to ``<out_dir>/<Label>/<slug>.flac`` and
     ``<out_dir>/labels.csv`` lists every recording present (columns
-    :data:`LABELS_COLUMNS`, ``path`` relative to ``out_dir``). Downloaded
+    :data:`LABELS_COLUMNS`, then those of :data:`OPTIONAL_COLUMNS` the
+    manifest has, ``path`` relative to ``out_dir``). Downloaded
     .debs and apt's private lists are kept in ``cache_dir`` (default
     :func:`default_cache_dir`) for later runs.
 
@@ -816,14 +822,16 @@ def fetch_benchmark(manifest: pd.DataFrame | str | os.PathLike, out_dir: str | o
                 bar.set_postfix_str(str(package))
                 _process_package(str(package), rows, out_dir, cache_dir, apt, report, bar)
         labels = []
+        optional = [c for c in OPTIONAL_COLUMNS if c in frame.columns]
         for rec in frame.itertuples(index=False):
             entry = report[rec.row]
             if entry["status"] == "ok":
                 labels.append({"path": entry["out_path"], "label": rec.label, "package": rec.package,
                                "version": entry["version"], "source_path": rec.path,
                                "duration_s": entry["duration_s"], "license": rec.license,
-                               "confidence": rec.confidence})
-        _write_labels(out_dir, labels)
+                               "confidence": rec.confidence,
+                               **{c: getattr(rec, c) for c in optional}})
+        _write_labels(out_dir, labels, [*LABELS_COLUMNS, *optional])
         listed = {str(e["out_path"]) for e in report.values() if e["status"] == "ok"}
         for extra in sorted(out_dir.glob("*/*.flac")):
             rel = extra.relative_to(out_dir).as_posix()
