@@ -47,7 +47,7 @@ def main(argv=None):
     real = tracks = None
     if cfg.evaluation.real_data:
         real = load_embeddings(real_dir(cfg), "real")
-        tracks = pd.read_csv(real_dir(cfg) / "tracks.csv").set_index("track_id")
+        tracks = pd.read_csv(real_dir(cfg) / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
     rows = []
     for rep in CANDIDATES:
         cols = columns(rep)

@@ -313,3 +313,38 @@ def test_label_map_helpers():
     assert normalize("genre---Hip-Hop") == normalize("hiphop") == "hiphop"
     assert all(p.get("*", "absent") is None for p in PRESETS.values())   # presets drop what they do not name
     assert {v for p in PRESETS.values() for v in p.values() if v} == set(PAPER)
+
+
+# --- end to end ----------------------------------------------------------------------------------------
+
+def test_mtg_jamendo_evaluation_end_to_end(tmp_path):
+    from helpers.config import load_config
+    from helpers.pipeline import run_embedding, run_evaluation, run_generation, run_prompts, run_training
+
+    root = write_jamendo(tmp_path / "jamendo")
+    cfg = load_config("smoke", {"generation.backend": "tone", "generation.workers": 1, "generation.duration_s": 3.0,
+                                "embedding.backend": "spectrum", "embedding.options": {},
+                                "evaluation.window_s": 2.0, "evaluation.max_windows": 1, "training.max_epochs": 3},
+                      run_dir=str(tmp_path / "run"), real_data=f"mtg-jamendo:{root}")
+    run_prompts(cfg)
+    run_generation(cfg, progress=False)
+    emb = run_embedding(cfg, progress=False)
+    assert emb["real"]["summary"]["label_map"] == "mtg-jamendo-paper"
+    run_training(cfg, progress=False)
+    res = run_evaluation(cfg)
+    real = json.loads((cfg.run_path / "metrics.json").read_text())["real"]
+    assert real["tracks"] == 4 and real["n"] == 4
+    assert real["skipped"] == 3            # ambiguous rock/pop, missing classical file, broken MP3
+    lm = real["label_map"]
+    assert (lm["kind"], lm["label_map"]) == ("mtg-jamendo", "mtg-jamendo-paper")
+    assert {k: lm[k] for k in ("listed", "mapped", "dropped", "ambiguous", "unknown", "missing", "invalid")} == \
+        {"listed": 8, "mapped": 6, "dropped": 1, "ambiguous": 1, "unknown": 0, "missing": 1, "invalid": 0}
+    assert lm["per_genre"] == {"Electronica": 1, "Funk": 1, "Pop": 1, "Rock": 1, "Orchestral": 1}
+    preds = res["real_predictions"].set_index("track_id")
+    assert dict(preds["label"]) == {"track_0000214": "Electronica", "track_0000215": "Funk",
+                                    "track_0000300": "Pop", "track_0000305": "Orchestral"}
+    assert [r["support"] for r in real["per_class"].values()] == [1, 1, 1, 1, 0]
+    skipped = pd.read_csv(next(cfg.run_path.glob("embeddings/*/real-*/real.skipped.csv")))
+    kinds = sorted("ambiguous" if r.startswith("ambiguous: Pop, Rock") else "missing" if r.startswith("file not found")
+                   else "unreadable" if "304.mp3" in r and "cannot read audio" in r else r for r in skipped["reason"])
+    assert kinds == ["ambiguous", "missing", "unreadable"]
