@@ -80,7 +80,7 @@ class Reader(abc.ABC):
                 raise BenchmarkError(f"{row['source']}: track {tid!r} listed twice (first at {seen[tid]})")
             seen[tid] = row["source"]
             missing = row["missing"] if "missing" in row else \
-                (None if Path(row["path"]).is_file() else "file not found")
+                (None if os.path.isfile(row["path"]) else "file not found")
             tracks.append({"track_id": tid, "path": str(row["path"]), "labels": tuple(row["labels"]),
                            "group": row.get("group"), "source": row["source"], "missing": missing})
         return Listing(pd.DataFrame(tracks, columns=list(TRACK_COLUMNS), dtype=object),

@@ -19,8 +19,9 @@ their ancestors, so ``Electronic`` for a Techno track); ``group`` is
 
 from __future__ import annotations
 
-import ast
 import csv
+import os
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -31,10 +32,13 @@ SUBSETS = ("small", "medium", "large", "full")
 _SUBSET_HOLDS = {"small": {"small"}, "medium": {"small", "medium"}, "large": None, "full": None}
 
 
-def audio_path(audio_dir: Path, track_id: int) -> Path:
+_IDS = re.compile(r"^\[\s*(\d+\s*(,\s*\d+\s*)*)?\]$")
+
+
+def audio_path(audio_dir: str | os.PathLike, track_id: int) -> str:
     """``<audio_dir>/NNN/NNNNNN.mp3`` (track 2 -> ``000/000002.mp3``)."""
     name = f"{track_id:06d}"
-    return audio_dir / name[:3] / f"{name}.mp3"
+    return os.path.join(audio_dir, name[:3], f"{name}.mp3")
 
 
 def locate(root: Path) -> tuple[Path, Path, str]:
@@ -71,13 +75,9 @@ def _genre_ids(value: str, where: str) -> list[int]:
     value = value.strip()
     if not value:
         return []
-    try:
-        ids = ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        ids = None
-    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+    if not _IDS.match(value):
         raise BenchmarkError(f"{where}: track.genres_all {value!r} is not a list of genre ids like [21, 811]")
-    return ids
+    return [int(i) for i in value[1:-1].split(",") if i.strip()]
 
 
 class FmaReader(Reader):
@@ -93,6 +93,7 @@ class FmaReader(Reader):
         if not path.is_file():
             raise BenchmarkError(f"{path}: not found (FMA's track metadata)")
         holds = _SUBSET_HOLDS[subset]
+        audio = str(audio)
         with open(path, newline="", encoding="utf-8") as fh:
             reader = csv.reader(fh)
             try:
@@ -129,10 +130,10 @@ class FmaReader(Reader):
                     unknown = [i for i in ids if i not in titles]
                     if unknown:
                         yield {"skip": f"genre id {unknown[0]} is not in genres.csv",
-                               "source": f"tracks.csv:{start}", "path": str(target)}
+                               "source": f"tracks.csv:{start}", "path": target}
                         continue
                     artist = fields[col["artist.id"]].strip()
-                    yield {"track_id": f"{tid:06d}", "path": str(target), "labels": tuple(titles[i] for i in ids),
+                    yield {"track_id": f"{tid:06d}", "path": target, "labels": tuple(titles[i] for i in ids),
                            "group": artist or None, "source": f"tracks.csv:{start}"}
             except csv.Error as exc:
                 raise BenchmarkError(f"{path}:{reader.line_num}: malformed ({exc})") from exc
