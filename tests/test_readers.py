@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -162,7 +163,8 @@ def test_fma_audio_folder_choice_and_bad_rows(tmp_path):
 
 JAMENDO_ROWS = [
     # track, artist, path, tags, audio: "mp3" | "low" | "broken" | None
-    ("track_0000214", "artist_000014", "14/214.mp3", ["genre---electronic", "genre---techno", "mood/theme---dark"], "mp3"),
+    ("track_0000214", "artist_000014", "14/214.mp3",
+     ["genre---electronic", "genre---techno", "mood/theme---dark"], "mp3"),
     ("track_0000215", "artist_000014", "15/215.mp3", ["genre---funk", "instrument---bass"], "mp3"),
     ("track_0000300", "artist_000020", "00/300.mp3", ["genre---pop"], "low"),
     ("track_0000301", "artist_000021", "01/301.mp3", ["genre---rock", "genre---pop"], "mp3"),
@@ -300,7 +302,7 @@ def test_folder_and_csv_group_column_and_errors(tmp_path):
 
 
 def test_sources_and_keys(tmp_path):
-    assert parse_source("gtzan:/data/gtzan") == ("gtzan", __import__("pathlib").Path("/data/gtzan"))
+    assert parse_source("gtzan:/data/gtzan") == ("gtzan", Path("/data/gtzan"))
     with pytest.raises(BenchmarkError, match="unknown benchmark kind 'gtzn'"):
         parse_source("gtzn:/data/gtzan")
     with pytest.raises(BenchmarkError, match="neither a folder nor a CSV"):

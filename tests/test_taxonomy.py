@@ -19,7 +19,8 @@ def test_gtzan_profile_has_the_ten_genres_as_gtzan_spells_them():
 
 
 def test_genre_names_are_free_but_checked():
-    assert load_config("offline", {"genres": ["Drum & Bass", "hip hop", "R&B"]}).genres == ["Drum & Bass", "hip hop", "R&B"]
+    names = ["Drum & Bass", "hip hop", "R&B"]
+    assert load_config("offline", {"genres": names}).genres == names
     with pytest.raises(ConfigError, match=r"genres\[1\] 'ROCK' repeats genres\[0\]"):
         load_config("offline", {"genres": ["rock", "ROCK"]})
     with pytest.raises(ConfigError, match="genres is empty"):
@@ -37,14 +38,15 @@ def test_builtin_descriptions_match_without_case_and_keep_the_spelling():
 
 
 def test_a_genre_without_a_builtin_file_names_the_file():
-    with pytest.raises(DescriptionError, match=r"no descriptions for genre 'polka': .*resources/descriptions/polka\.txt "
-                                               r"does not exist \(builtin genres: .*rock"):
+    with pytest.raises(DescriptionError, match=r"no descriptions for genre 'polka': .*resources/descriptions/"
+                                               r"polka\.txt does not exist \(builtin genres: .*rock"):
         load_descriptions("builtin", ["Rock", "polka"])
 
 
 def test_descriptions_csv_keeps_known_genres_out_and_names_unknown_rows(tmp_path):
     csv = tmp_path / "d.csv"
-    csv.write_text("genre,description\nBLUES,Slide guitar over a shuffle\nRock,Loud guitars\njazz,Brushes and upright bass\n")
+    csv.write_text("genre,description\nBLUES,Slide guitar over a shuffle\nRock,Loud guitars\n"
+                   "jazz,Brushes and upright bass\n")
     d = load_descriptions(csv, ["blues", "Jazz"])
     assert dict(zip(d["genre"], d["description"])) == {"blues": "Slide guitar over a shuffle",
                                                       "Jazz": "Brushes and upright bass"}

@@ -72,7 +72,7 @@ class TrainingConfig:
 
 @dataclass
 class EvaluationConfig:
-    real_data: str | None = None        # <kind>:<path> (gtzan, fma, mtg-jamendo, debian, folder, csv) or a plain folder/CSV
+    real_data: str | None = None        # <kind>:<path> (gtzan, fma, mtg-jamendo, ...) or a plain folder/CSV
     label_map: str | dict = "auto"      # dataset label -> study genre: auto, identity, a preset, or a mapping
     window_s: float = 10.0
     max_windows: int = 3

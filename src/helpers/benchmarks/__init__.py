@@ -43,9 +43,9 @@ READERS.register("mtg-jamendo", "helpers.benchmarks.jamendo:JamendoReader")
 
 _KIND = re.compile(r"^(?P<kind>[a-z][a-z0-9-]*):(?P<path>.+)$")
 
-__all__ = ["READERS", "RealTracks", "BenchmarkError", "Listing", "Reader", "parse_source", "check_spec", "source_key",
-           "list_real_tracks", "check_label_map", "MAP_NAMES", "PRESETS", "TRACK_COLUMNS", "SKIP_COLUMNS",
-           "AUDIO_EXTENSIONS"]
+__all__ = ["READERS", "RealTracks", "BenchmarkError", "Listing", "Reader", "parse_source", "check_spec",
+           "source_key", "list_real_tracks", "check_label_map", "COUNT_KEYS", "MAP_NAMES", "PRESETS",
+           "TRACK_COLUMNS", "SKIP_COLUMNS", "AUDIO_EXTENSIONS"]
 
 
 def parse_source(spec: str | os.PathLike) -> tuple[str, Path]:

@@ -158,7 +158,8 @@ COUNT_KEYS = ("listed", "mapped", "dropped", "unlabelled", "ambiguous", "unknown
 MAPPED_COLUMNS = ("track_id", "path", "label", "dataset_labels", "group", "source")
 
 
-def apply_label_map(tracks: pd.DataFrame, lmap: LabelMap, genres: Iterable[str]) -> tuple[pd.DataFrame, list[dict], dict]:
+def apply_label_map(tracks: pd.DataFrame, lmap: LabelMap,
+                    genres: Iterable[str]) -> tuple[pd.DataFrame, list[dict], dict]:
     """Give each listed track its study genre.
 
     Args:
