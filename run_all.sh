@@ -5,6 +5,7 @@
 #   ./run_all.sh --profile paper                   the paper's models (GPU + weights)
 #   ./run_all.sh -p clips_per_genre 50             papermill-style parameters
 #   ./run_all.sh -p real_data data/realbench-dev   evaluate on real recordings too
+#   ./run_all.sh -p real_data gtzan:/data/gtzan    ... read in a dataset's own layout (gtzan, fma, mtg-jamendo)
 #   ./run_all.sh --from 03                         start at a later notebook
 #
 # Executed notebooks go to runs/<profile>/notebooks/, HTML to reports/<profile>/.
@@ -14,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PROFILE=offline
 FROM=01
 PARAMS=()
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --profile) PROFILE="$2"; shift 2 ;;
@@ -24,7 +25,10 @@ while [ $# -gt 0 ]; do
       [ $# -ge 3 ] || { echo "run_all.sh: -p needs NAME VALUE" >&2; exit 2; }
       name="$2"; value="$3"
       # paths given on the command line are taken from where the user stands
-      if [ "$name" = real_data ] || [ "$name" = run_dir ]; then
+      if [ "$name" = real_data ] && [[ "$value" =~ ^([a-z][a-z0-9-]*):(.+)$ ]] && [ ! -e "$value" ]; then
+        # <kind>:<path> (gtzan:data/gtzan): the path part is taken from where the user stands
+        case "${BASH_REMATCH[2]}" in /*|~*) ;; *) value="${BASH_REMATCH[1]}:$(pwd)/${BASH_REMATCH[2]}" ;; esac
+      elif [ "$name" = real_data ] || [ "$name" = run_dir ]; then
         case "$value" in /*|None) ;; *) value="$(pwd)/$value" ;; esac
       fi
       PARAMS+=(-p "$name" "$value"); shift 3 ;;

@@ -24,12 +24,13 @@ def bench(tmp_path):
     root = tmp_path / "bench"
     (root / "rock").mkdir(parents=True)          # names matched without case
     (root / "ORCHESTRAL").mkdir()
-    (root / "Polka").mkdir()                      # not a genre of the study: listed skip
+    (root / "Polka").mkdir()                      # not a genre of the study: its tracks are listed skips
     sf.write(root / "rock" / "long.wav", tone(35, 440), 22050)
     sf.write(root / "rock" / "short.wav", tone(4, 440), 22050)
     sf.write(root / "ORCHESTRAL" / "quiet.flac", np.zeros(22050 * 12, np.float32), 22050)
     (root / "ORCHESTRAL" / "broken.wav").write_bytes(b"RIFF....not a wav")
     sf.write(root / "ORCHESTRAL" / "ok.ogg", tone(12, 220), 22050, format="OGG", subtype="VORBIS")
+    sf.write(root / "Polka" / "accordion.wav", tone(12, 330), 22050)
     return root
 
 
@@ -43,7 +44,7 @@ def test_middle_windows():
 def test_folder_benchmark_windows_and_skips(bench, tmp_path):
     tracks, skipped = list_real_benchmark(bench, GENRES)
     assert set(tracks["label"]) == {"Rock", "Orchestral"}
-    assert "Polka" in skipped["reason"].iloc[0]
+    assert skipped["source"].tolist() == ["Polka/accordion.wav"] and "'Polka'" in skipped["reason"].iloc[0]
     res = embed_files(tracks.rename(columns={"track_id": "id"}), tmp_path / "emb", "real", SpectrumEmbedder(),
                       window_s=10, max_windows=3, progress=False)
     windows = pd.Series(res["ids"]).value_counts()
@@ -62,10 +63,10 @@ def test_csv_benchmark_rows_are_checked(tmp_path, bench):
     assert list(tracks["label"]) == ["Rock"]
     assert skipped.iloc[0]["reason"] == "file not found" and skipped.iloc[0]["source"] == "b.csv:3"
     csv.write_text("path,label\nx.wav,Rock\ny.wav,Polka\n")
-    with pytest.raises(ValueError, match=r"b.csv row 3: unknown genre 'Polka'"):
+    with pytest.raises(ValueError, match=r"b.csv:3: unknown genre 'Polka'"):
         list_real_benchmark(csv, GENRES)
     csv.write_text("file,genre\nx.wav,Rock\n")
-    with pytest.raises(ValueError, match=r"missing column\(s\) \['label', 'path'\]"):
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['path', 'label'\]"):
         list_real_benchmark(csv, GENRES)
 
 

@@ -72,4 +72,4 @@ def test_config_overrides_and_errors():
     with pytest.raises(ConfigError, match="no profile"):
         load_config("nope")
     with pytest.raises(ConfigError, match="genres"):
-        load_config("offline", {"genres": ["Polka"]})
+        load_config("offline", {"genres": ["Polka/Waltz"]})   # any name, but no path separators

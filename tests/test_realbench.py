@@ -1,4 +1,5 @@
-"""Offline tests for helpers.realbench: fake .debs built with dpkg-deb, no network."""
+"""Offline tests for the Debian-packaged benchmark (helpers.benchmarks.debian,
+also importable as helpers.realbench): fake .debs built with dpkg-deb, no network."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from helpers import realbench
-from helpers.realbench import (
+from helpers.benchmarks import debian as realbench
+from helpers.benchmarks.debian import (
     FetchError,
     ManifestError,
     extract_members,
@@ -27,7 +28,6 @@ from helpers.realbench import (
 pytestmark = pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb")
 
 SR_IN = 44_100
-SHARED_MANIFEST = Path(__file__).resolve().parents[2] / "shared" / "realbench-dev" / "manifest.csv"
 
 MUSIC_PKG, MUSIC_VERSION = "fake-music", "1.0-1"
 SONGS_PKG, SONGS_VERSION = "fretsonfire-songs-fake", "2.0-1"
@@ -371,7 +371,7 @@ def test_apt_lists_fall_back_to_system_only_after_update(tmp_path: Path, monkeyp
         return subprocess.CompletedProcess(cmd, 100 if private else 0, "", "E: private failed")
 
     monkeypatch.setattr(realbench, "_run", fake_run)
-    with caplog.at_level(logging.WARNING, logger="helpers.realbench"):
+    with caplog.at_level(logging.WARNING, logger="helpers.benchmarks.debian"):
         assert realbench.AptLists(tmp_path).options() == []
     assert commands[1] == ["apt-get", "-q", "update"]
     assert "SYSTEM apt package lists" in caplog.text
@@ -383,10 +383,27 @@ def test_apt_lists_fall_back_to_system_only_after_update(tmp_path: Path, monkeyp
         lists.options()
 
 
-@pytest.mark.skipif(not SHARED_MANIFEST.is_file(), reason="shared manifest not present")
-def test_shared_manifest_is_valid() -> None:
-    frame = read_manifest(SHARED_MANIFEST)
+def test_shipped_manifest_parses() -> None:
+    path = realbench.resolve_manifest("shared-dev")
+    assert path.parent == realbench.manifest_dir() and path.name == "shared-dev.csv"
+    frame = read_manifest(path)
     assert len(frame) == 23
     assert set(frame["label"]) == set(realbench.LABELS)
     names = realbench._out_names(frame)
     assert len(set(names)) == len(names)
+
+
+def test_manifest_names_default_and_errors(tmp_path: Path) -> None:
+    default = realbench.resolve_manifest(None)
+    assert default.stem == ("dev" if "dev" in realbench.shipped_manifests() else "shared-dev")
+    own = _write_manifest(tmp_path / "mine.csv", MANIFEST_ROWS[:1])
+    assert realbench.resolve_manifest(str(own)) == own           # a path still works
+    with pytest.raises(ManifestError, match=r"no manifest 'nope'.*shared-dev"):
+        realbench.resolve_manifest("nope")
+    assert realbench.main(["--manifest", "nope", "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+
+
+def test_old_module_name_is_the_same_module() -> None:
+    from helpers import realbench as old
+
+    assert old is realbench and old.main is realbench.main

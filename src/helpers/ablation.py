@@ -106,7 +106,7 @@ def score_arm(cfg, layers: Sequence[str] = LAYER_CHOICES, seeds: int = 5, progre
     real = tracks = None
     if cfg.evaluation.real_data:
         real = load_embeddings(real_dir(cfg), "real")
-        tracks = pd.read_csv(real_dir(cfg) / "tracks.csv").set_index("track_id")
+        tracks = pd.read_csv(real_dir(cfg) / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
     rows = []
     for layer in layers:
         cols = layer_columns(layer)
@@ -188,7 +188,7 @@ def plot_arms_embeddings(arms: Sequence[str], layer: str = "max_pool", root: str
             ax.scatter(*Z[y == g].T, s=5, alpha=0.35, color=colors[g], label=f"{g} (synthetic)")
         if real_data:
             real = load_embeddings(real_dir(cfg), "real")
-            tracks = pd.read_csv(real_dir(cfg) / "tracks.csv").set_index("track_id")
+            tracks = pd.read_csv(real_dir(cfg) / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
             frame = pd.DataFrame(real["X"][:, cols]).groupby(real["ids"], sort=False).mean()
             R = lda.transform((frame.to_numpy() - mean) / std)
             lab = tracks.loc[frame.index, "label"].to_numpy()

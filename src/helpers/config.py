@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml
 
+#: The paper's five genres: the default taxonomy (``genres:`` takes any list).
 GENRES = ("Electronica", "Funk", "Orchestral", "Pop", "Rock")
 
 #: repository root (the folder holding configs/), when run from a checkout
@@ -70,7 +72,8 @@ class TrainingConfig:
 
 @dataclass
 class EvaluationConfig:
-    real_data: str | None = None        # folder (one subfolder per genre) or CSV path,label
+    real_data: str | None = None        # <kind>:<path> (gtzan, fma, mtg-jamendo, ...) or a plain folder/CSV
+    label_map: str | dict = "auto"      # dataset label -> study genre: auto, identity, a preset, or a mapping
     window_s: float = 10.0
     max_windows: int = 3
     examples_per_genre: int = 2
@@ -162,10 +165,42 @@ def _build(cls, data: dict, where: str):
     return cls(**kwargs)
 
 
+#: A genre name: it becomes a folder (clips/<genre>/), a file name
+#: (<genre lower>.txt) and part of clip ids, so no path separators.
+_GENRE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _&+'-]*$")
+
+
+def _validate_genres(genres: list[str], where: str) -> list[str]:
+    """Any list of names, matched without case elsewhere; the user's spelling is kept."""
+    if not genres:
+        raise ConfigError(f"{where}: genres is empty; name at least one (e.g. {list(GENRES)})")
+    names, seen = [], {}
+    for i, g in enumerate(genres):
+        name = str(g).strip()
+        if not _GENRE_NAME.match(name):
+            raise ConfigError(f"{where}: genres[{i}] {g!r} is not a genre name (letters, digits, space, "
+                              "'_', '&', '+', \"'\", '-'; starting with a letter or digit)")
+        if name.casefold() in seen:
+            raise ConfigError(f"{where}: genres[{i}] {name!r} repeats genres[{seen[name.casefold()]}] "
+                              "(names match without case)")
+        seen[name.casefold()] = i
+        names.append(name)
+    return names
+
+
 def _validate(cfg: Config, where: str) -> Config:
-    unknown = [g for g in cfg.genres if g not in GENRES]
-    if unknown or not cfg.genres:
-        raise ConfigError(f"{where}: genres {unknown or cfg.genres} not supported; choose from {list(GENRES)}")
+    cfg.genres = _validate_genres(cfg.genres, where)
+    from .benchmarks import BenchmarkError, check_label_map, check_spec
+
+    try:
+        check_label_map(cfg.evaluation.label_map, cfg.genres)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: evaluation.label_map: {exc}") from None
+    if cfg.evaluation.real_data:
+        try:
+            check_spec(cfg.evaluation.real_data)
+        except BenchmarkError as exc:
+            raise ConfigError(f"{where}: evaluation.{exc}") from None
     if cfg.prompts.clips_per_genre < 1:
         raise ConfigError(f"{where}: prompts.clips_per_genre must be >= 1, got {cfg.prompts.clips_per_genre}")
     if not 0 < cfg.training.val_fraction < 1:

@@ -32,10 +32,11 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from .benchmarks.base import AUDIO_EXTENSIONS  # noqa: F401  (kept here for callers)
+
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
 
 
 # --- atomic files -------------------------------------------------------------
@@ -265,60 +266,17 @@ def export_dataset(run_dir: str | os.PathLike, dest: str | os.PathLike, link: bo
 
 # --- real benchmark --------------------------------------------------------------------
 
-def list_real_benchmark(source: str | os.PathLike, genres) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """List a real benchmark: a folder with one subfolder per genre (names
-    matched without case), or a CSV with columns ``path,label`` (relative
-    paths are taken from the CSV's folder).
+def list_real_benchmark(source: str | os.PathLike, genres, label_map="auto") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """List a real benchmark for a study of ``genres``: ``source`` is a plain
+    folder (one subfolder per genre) or CSV (``path,label``), or
+    ``<kind>:<path>`` for a dataset layout (see :mod:`helpers.benchmarks`).
 
     Returns ``(tracks, skipped)``: ``tracks`` has ``track_id, path, label,
-    source`` (source = "folder/file" or "file.csv:row"); ``skipped`` lists
-    rows that cannot be used, with the reason. Missing files are skips;
-    unknown labels and a malformed CSV are errors naming the row.
+    dataset_labels, group, source``; ``skipped`` lists rows that cannot be
+    used (source, path, reason). A thin wrapper over
+    :func:`helpers.benchmarks.list_real_tracks`, which also gives the counts.
     """
-    from .prompts import canonical_genre
+    from .benchmarks import list_real_tracks
 
-    source = Path(source)
-    genres = list(genres)
-    rows, skipped = [], []
-    if source.is_dir():
-        subdirs = {d.name.lower(): d for d in source.iterdir() if d.is_dir()}
-        unknown = sorted(set(subdirs) - {g.lower() for g in genres})
-        for name in unknown:
-            skipped.append({"source": str(subdirs[name]), "path": str(subdirs[name]),
-                            "reason": f"folder {subdirs[name].name!r} is not one of the genres {genres}"})
-        for g in genres:
-            folder = subdirs.get(g.lower())
-            if folder is None:
-                continue
-            for f in sorted(folder.rglob("*")):
-                if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS:
-                    rel = f.relative_to(source)
-                    rows.append({"track_id": str(rel), "path": str(f), "label": g, "source": str(rel)})
-    elif source.is_file() and source.suffix.lower() in (".csv", ".tsv"):
-        try:
-            table = pd.read_csv(source, sep="\t" if source.suffix.lower() == ".tsv" else ",", dtype=str)
-        except Exception as exc:
-            raise ValueError(f"{source}: malformed CSV ({exc})") from exc
-        missing = {"path", "label"} - set(table.columns)
-        if missing:
-            raise ValueError(f"{source}: missing column(s) {sorted(missing)}; expected path,label")
-        for i, r in table.iterrows():
-            where = f"{source.name}:{i + 2}"
-            if pd.isna(r["path"]) or not str(r["path"]).strip():
-                raise ValueError(f"{source} row {i + 2}: empty path")
-            label = canonical_genre(str(r["label"]), f"{source} row {i + 2}: ")
-            if label not in genres:
-                raise ValueError(f"{source} row {i + 2}: label {label!r} is not in this study's genres {genres}")
-            p = Path(str(r["path"]).strip())
-            p = p if p.is_absolute() else source.parent / p
-            rows.append({"track_id": str(r["path"]).strip(), "path": str(p), "label": label, "source": where})
-    else:
-        raise FileNotFoundError(f"real benchmark {source} is neither a folder nor a CSV file")
-    tracks = pd.DataFrame(rows, columns=["track_id", "path", "label", "source"])
-    dup = tracks["track_id"].duplicated()
-    if dup.any():
-        raise ValueError(f"{source}: track {tracks.loc[dup, 'track_id'].iloc[0]!r} listed twice")
-    exists = tracks["path"].map(lambda p: Path(p).is_file())
-    for r in tracks[~exists].itertuples():
-        skipped.append({"source": r.source, "path": r.path, "reason": "file not found"})
-    return tracks[exists].reset_index(drop=True), pd.DataFrame(skipped, columns=["source", "path", "reason"])
+    real = list_real_tracks(source, genres, label_map)
+    return real.tracks, real.skipped

@@ -8,6 +8,7 @@ Notebooks call these (and plot what they return); so does the command line::
     python -m helpers.pipeline embed    --profile paper --shard 3/16
     python -m helpers.pipeline train    --profile offline
     python -m helpers.pipeline evaluate --profile offline --real-data data/realbench-dev
+    python -m helpers.pipeline all --profile offline --real-data mtg-jamendo:/data/mtg-jamendo
 
 Each stage reads only what the stage before it wrote under ``cfg.run_path``.
 """
@@ -26,7 +27,7 @@ import pandas as pd
 import yaml
 
 from .config import Config, load_config
-from .data import Stage, list_real_benchmark, load_clip_manifest, merge_shard_manifests, write_csv, write_json
+from .data import Stage, load_clip_manifest, merge_shard_manifests, write_csv, write_json
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def load_prompts(cfg: Config) -> pd.DataFrame:
     path = cfg.run_path / "prompts" / "prompts.csv"
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: run stage 1 (01_prompts) first")
-    return validate_prompts(pd.read_csv(path), str(path))
+    return validate_prompts(pd.read_csv(path), str(path), cfg.genres)
 
 
 # --- 2. generation -------------------------------------------------------------------------
@@ -128,9 +129,12 @@ def embedding_dir(cfg: Config) -> Path:
 
 
 def real_dir(cfg: Config) -> Path:
-    """Real-benchmark embeddings live in a folder keyed by the benchmark and windowing."""
+    """Real-benchmark embeddings live in a folder keyed by the benchmark and
+    windowing (not by the label map: the same tracks' embeddings are reused)."""
+    from .benchmarks import source_key
+
     ev = cfg.evaluation
-    key = f"{Path(ev.real_data).expanduser().resolve()}|{ev.window_s}|{ev.max_windows}"
+    key = f"{source_key(ev.real_data)}|{ev.window_s}|{ev.max_windows}"
     return embedding_dir(cfg) / f"real-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
@@ -139,7 +143,9 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
 
     Returns ``{"synthetic": {...}, "real": {...} or None}`` as
     :func:`helpers.embedding.embed_files` returns them; the real entry also
-    has ``tracks`` (track_id, path, label, source) and ``skipped``.
+    has ``tracks`` (track_id, path, label, dataset_labels, group, source),
+    ``skipped`` and ``summary`` (kind, label map and counts, also written to
+    ``real.labels.json``).
     """
     from .data import parse_shard, shard_file_name, take_shard
     from .embedding import embed_files, load_embedder
@@ -167,16 +173,20 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
     if n == 1:
         stage.mark_done(settings, clips=len(synthetic["ids"]))
     if cfg.evaluation.real_data and n == 1:
-        tracks, missing = list_real_benchmark(cfg.evaluation.real_data, cfg.genres)
+        from .benchmarks import list_real_tracks
+
+        listed = list_real_tracks(cfg.evaluation.real_data, cfg.genres, cfg.evaluation.label_map)
+        tracks, missing = listed.tracks, listed.skipped
         rdir = real_dir(cfg)
         Stage(rdir)
         write_csv(tracks, rdir / "tracks.csv")
+        write_json(listed.summary(), rdir / "real.labels.json")
         real = embed_files(tracks.rename(columns={"track_id": "id"})[["id", "path"]], rdir, "real", embedder,
                            batch_size=cfg.embedding.batch_size, window_s=cfg.evaluation.window_s,
                            max_windows=cfg.evaluation.max_windows, progress=progress)
         skipped = pd.concat([missing.rename(columns={"source": "id"}), real["skipped"]], ignore_index=True)
         write_csv(skipped, rdir / "real.skipped.csv")
-        real.update(tracks=tracks, skipped=skipped)
+        real.update(tracks=tracks, skipped=skipped, summary=listed.summary())
         result["real"] = real
     return result
 
@@ -294,14 +304,17 @@ def run_evaluation(cfg: Config) -> dict:
             raise FileNotFoundError(f"no real-benchmark embeddings in {rdir}: run stage 3 (03_embed) "
                                     f"with real_data={cfg.evaluation.real_data!r} first")
         real = load_embeddings(rdir, "real")
-        tracks = pd.read_csv(rdir / "tracks.csv").set_index("track_id")
-        skipped = pd.read_csv(rdir / "real.skipped.csv")
+        tracks = pd.read_csv(rdir / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
+        skipped = pd.read_csv(rdir / "real.skipped.csv", dtype=str)
         scores = track_scores(clf.predict_proba(real["X"]), real["ids"], labels, true_labels=tracks["label"])
         scores["path"] = tracks.loc[scores.index, "path"].to_numpy()
         scores = scores.reset_index()
         metrics["real"] = classification_metrics(scores["label"], scores["predicted"], labels)
         metrics["real"].update(tracks=len(scores), skipped=len(skipped), window_s=cfg.evaluation.window_s,
                                max_windows=cfg.evaluation.max_windows, source=str(cfg.evaluation.real_data))
+        labels_json = rdir / "real.labels.json"
+        if labels_json.exists():  # kind, label map, and how many tracks it mapped, dropped, skipped
+            metrics["real"]["label_map"] = json.loads(labels_json.read_text())
         write_csv(scores, out.path / "real_predictions.csv")
         result.update(real_predictions=scores, real_skipped=skipped)
     write_json(metrics, cfg.run_path / "metrics.json")

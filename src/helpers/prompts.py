@@ -26,12 +26,24 @@ class DescriptionError(ValueError):
     """A description source with a bad row (names the file, line and value)."""
 
 
-def canonical_genre(name: str, where: str = "") -> str:
-    """Map a genre name, matched without case, to its canonical spelling."""
-    for g in GENRES:
-        if str(name).strip().lower() == g.lower():
+def canonical_genre(name: str, where: str = "", genres: Iterable[str] = GENRES) -> str:
+    """Map a genre name, matched without case, to its spelling in ``genres``
+    (the study's genres; the paper's five by default)."""
+    genres = list(genres)
+    for g in genres:
+        if str(name).strip().casefold() == str(g).casefold():
             return g
-    raise DescriptionError(f"{where}unknown genre {name!r}; known: {', '.join(GENRES)}")
+    raise DescriptionError(f"{where}unknown genre {name!r}; known: {', '.join(genres)}")
+
+
+def builtin_descriptions_dir() -> Path:
+    """The description library shipped with the package: ``<genre lower>.txt`` files."""
+    return Path(str(resources.files("helpers") / "resources" / "descriptions"))
+
+
+def builtin_genres() -> list[str]:
+    """Genres the builtin library has descriptions for (file stems, lower case)."""
+    return sorted(p.stem for p in builtin_descriptions_dir().glob("*.txt"))
 
 
 def make_prompt(genre: str, description: str) -> str:
@@ -44,7 +56,11 @@ def _rows_from_txt(path: Path, genre: str) -> Iterable[tuple[str, str, str]]:
         yield genre, line, f"{path}:{lineno}"
 
 
-def _rows_from_csv(path: Path) -> Iterable[tuple[str, str, str]]:
+def _rows_from_csv(path: Path, genres: list[str]) -> Iterable[tuple[str, str, str]]:
+    """Rows of a ``genre,description`` CSV, genres spelt as in ``genres``. Rows
+    of other genres the project knows (the paper's five, the builtin library's)
+    are left out; any other genre is an error naming the row."""
+    known = [*genres, *GENRES, *builtin_genres()]
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         missing = {"genre", "description"} - set(reader.fieldnames or [])
@@ -52,30 +68,34 @@ def _rows_from_csv(path: Path) -> Iterable[tuple[str, str, str]]:
             raise DescriptionError(f"{path}: missing column(s) {sorted(missing)}; expected genre,description")
         for rowno, row in enumerate(reader, start=2):
             where = f"{path}:{rowno}"
-            yield canonical_genre(row["genre"] or "", f"{where}: "), row["description"] or "", where
+            yield canonical_genre(row["genre"] or "", f"{where}: ", known), row["description"] or "", where
 
 
 def load_descriptions(source: str | Path = "builtin", genres: Iterable[str] = GENRES) -> pd.DataFrame:
     """Read track descriptions into a table ``genre, description, source``.
 
     ``source`` is ``"builtin"`` (the library shipped with this package), a
-    folder holding ``<genre>.txt`` (one description per line), or a CSV with
-    columns ``genre,description``. Empty and duplicate descriptions (within a
-    genre, case-insensitive) are errors that name the file and line.
+    folder holding ``<genre lower>.txt`` (one description per line), or a CSV
+    with columns ``genre,description``. ``genres`` is any list of names
+    (matched without case; the spelling given is kept). A genre without a
+    file, and empty or duplicate descriptions (within a genre,
+    case-insensitive), are errors that name the file (and line).
     """
-    genres = [canonical_genre(g) for g in genres]
-    if str(source) == "builtin":
-        folder = Path(str(resources.files("helpers") / "resources" / "descriptions"))
-    else:
-        folder = Path(source)
+    genres = [str(g).strip() for g in genres]
+    builtin = str(source) == "builtin"
+    folder = builtin_descriptions_dir() if builtin else Path(source)
     rows: list[tuple[str, str, str]] = []
     if folder.is_file():
-        rows.extend(r for r in _rows_from_csv(folder) if r[0] in genres)
+        wanted = {g.casefold() for g in genres}
+        rows.extend(r for r in _rows_from_csv(folder, genres) if r[0].casefold() in wanted)
     elif folder.is_dir():
         for g in genres:
             path = folder / f"{g.lower()}.txt"
             if not path.exists():
-                raise DescriptionError(f"{folder}: no descriptions for {g} (expected {path.name})")
+                hint = (f"builtin genres: {', '.join(builtin_genres())}; or set prompts.descriptions to a folder "
+                        "of <genre>.txt files or a CSV genre,description") if builtin else \
+                    f"one file per genre, named <genre lower>.txt"
+                raise DescriptionError(f"no descriptions for genre {g!r}: {path} does not exist ({hint})")
             rows.extend(_rows_from_txt(path, g))
     else:
         raise DescriptionError(f"description source {source!r} is neither a folder nor a CSV file")
@@ -92,7 +112,7 @@ def load_descriptions(source: str | Path = "builtin", genres: Iterable[str] = GE
         seen[key] = where
         out.append((genre, text, where))
     table = pd.DataFrame(out, columns=["genre", "description", "source"])
-    empty = [g for g in genres if not (table["genre"] == g).any()]
+    empty = [g for g in genres if not (table["genre"].str.casefold() == g.casefold()).any()]
     if empty:
         raise DescriptionError(f"{source}: no descriptions for {empty}")
     return table
@@ -159,13 +179,16 @@ def build_prompts(descriptions: pd.DataFrame, clips_per_genre: int | dict[str, i
     return table.reset_index(drop=True)
 
 
-def validate_prompts(table: pd.DataFrame, where: str = "prompts table") -> pd.DataFrame:
-    """Check a prompts table read back from disk; errors name the row and value."""
+def validate_prompts(table: pd.DataFrame, where: str = "prompts table",
+                     genres: Iterable[str] = GENRES) -> pd.DataFrame:
+    """Check a prompts table read back from disk against the study's
+    ``genres``; errors name the row and value."""
     missing = set(PROMPT_COLUMNS[:5]) - set(table.columns)
     if missing:
         raise DescriptionError(f"{where}: missing column(s) {sorted(missing)}")
+    genres = list(genres)
     for i, row in table.iterrows():
-        canonical_genre(row["genre"], f"{where} row {i + 2}: ")
+        canonical_genre(row["genre"], f"{where} row {i + 2}: ", genres)
         if not str(row["prompt"]).strip():
             raise DescriptionError(f"{where} row {i + 2}: empty prompt")
     dup = table["id"].duplicated()
