@@ -180,7 +180,7 @@ def _walking_notes(ctx: _Context, part: Part, rng: np.random.Generator, chromati
     and scale tones in steps and skips between, and a chromatic (or scale-step) approach note into the
     next chord; now and then a ghosted skip note on the (swung) off-beat."""
     key, scale = ctx.arr.key, ctx.scale
-    lo, hi = part.register - 12, part.register + 9
+    lo, hi = part.register - 10, part.register + 12  # E1 .. D3 for an acoustic bass
     scale_pcs = {(key + d) % 12 for d in scale}
     notes: list[_Note] = []
     prev: int | None = None
@@ -206,7 +206,7 @@ def _walking_notes(ctx: _Context, part: Part, rng: np.random.Generator, chromati
                 tones = set(chord.pitch_classes(key, scale))
                 cands = [p for p in range(lo, hi + 1) if (p % 12 in tones or p % 12 in scale_pcs)
                          and 1 <= abs(p - centre) <= 4]
-                weights = [2.0 if p % 12 in tones else 1.0 for p in cands]
+                weights = [(2.0 if p % 12 in tones else 1.0) / (1.0 + abs(p - part.register) / 6.0) for p in cands]
                 pitch = int(_choice(rng, cands, weights)) if cands else centre
             skip = beat < 3 and rng.random() < 0.12
             notes.append((s, 1.7 if skip else 3.6, pitch, ACCENTS["X" if beat == 0 else "x"], 0.0))

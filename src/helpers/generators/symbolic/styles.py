@@ -779,7 +779,9 @@ GENRE_STYLES.update({
         key_weights=_key_weights(E=4, D=3, C=1.5, B=1.5, A=1.5, G=1.0, F=0.8, Gb=1.0, Db=0.6, Eb=0.8, Ab=0.4, Bb=0.5),
         drum_kits=(0, 16, 8),
         acoustic_kits=0.7,
-        drum_patterns=("metal_double", "metal_double_b", "metal_gallop", "metal_thrash", "metal_blast"),
+        # a pattern listed twice is drawn twice as often: blast beats are the exception
+        drum_patterns=("metal_double", "metal_double_b", "metal_gallop", "metal_thrash", "metal_gallop", "metal_thrash",
+                       "metal_double", "metal_blast"),
         sparse_drum_patterns=("metal_halftime", "metal_gallop"),
         pattern_words=((r"blast[- ]?beats?", ("metal_blast",)), (r"gallop\w*", ("metal_gallop",)),
                        (r"double[- ](?:kick|bass)\w*", ("metal_double", "metal_double_b")),
