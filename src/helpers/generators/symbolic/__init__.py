@@ -30,7 +30,7 @@ from .perform import perform, to_midi
 from .produce import apply_effects, plan_production, produce
 from .render import SoundFontCache, render, render_stems
 from .soundfonts import fetch_soundfonts, find_soundfonts, resolve_soundfonts
-from .styles import GENRE_STYLES, GenreStyle, PartStyle
+from .styles import GENRE_STYLES, GenreStyle, PartStyle, StyleVariant, genre_style, known_genres
 from .theory import MINOR_MODES, Chord, parse_roman
 
 __all__ = [
@@ -38,4 +38,5 @@ __all__ = [
     "DescriptionHints", "parse_description", "parse_roman", "arrange", "to_midi", "render", "apply_effects",
     "synthesize", "find_soundfonts", "fetch_soundfonts", "perform", "render_stems", "plan_production", "produce",
     "PRODUCTION_DEFAULTS", "resolve_soundfonts", "SoundFontCache", "SymbolicGenerator", "MINOR_MODES",
+    "StyleVariant", "genre_style", "known_genres",
 ]

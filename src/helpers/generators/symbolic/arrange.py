@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -11,11 +12,11 @@ import numpy as np
 from .describe import DescriptionHints, parse_description
 from .patterns import _PATTERN_KIND, DRUM_KITS
 from .soundfonts import SoundFontSet, resolve_soundfonts, soundfont_set
-from .styles import GENRE_STYLES, GenreStyle
+from .styles import GenreStyle, genre_style
 from .theory import MODE_SCALES, NOTE_NAMES, Chord, parse_roman
 
 _ROLE_REGISTER = {"vocal": 65, "bass": 38, "chords": 60, "pad": 60, "lead": 72, "arp": 67, "stabs": 68, "counter": 55,
-                  "timpani": 45, "bells": 84}
+                  "timpani": 45, "bells": 84, "fill": 64, "steel": 67}
 _PROGRAM_REGISTER = {
     # bass role
     ("bass", 43): 40, ("bass", 42): 45, ("bass", 58): 40, ("bass", 32): 38, ("bass", 38): 36, ("bass", 39): 36,
@@ -30,7 +31,13 @@ _PROGRAM_REGISTER = {
     ("arp", 46): 62, ("arp", 12): 67, ("arp", 108): 67, ("arp", 24): 57,
     ("bells", 9): 84, ("bells", 8): 79, ("bells", 14): 67, ("bells", 11): 74, ("bells", 10): 79,
     ("bells", 13): 79, ("bells", 114): 72,
+    # the GTZAN genres' parts
+    ("arp", 0): 55, ("arp", 40): 64, ("arp", 6): 60, ("arp", 71): 60, ("arp", 105): 62, ("bass", 70): 45,
+    ("counter", 69): 64, ("lead", 110): 74, ("lead", 21): 70, ("lead", 57): 60, ("lead", 26): 67, ("lead", 27): 67,
 }
+#: register by pattern, where no (role, program) entry gives one: skanks sit high, Alberti basses low
+_PATTERN_REGISTER = {"skank": 67, "skank_double": 67, "bubble": 62, "chick": 62, "alberti": 55, "banjo_roll": 62,
+                     "jazz_comp": 62, "boogie_dyads": 48, "muted_16": 64}
 
 _SUSTAINED_PROGRAMS = frozenset(list(range(40, 45)) + list(range(48, 55)) + list(range(88, 96)) + [19, 20, 21])
 _BRASS_PROGRAMS = frozenset(range(56, 64))
@@ -96,6 +103,7 @@ class Arrangement:
     soundfont: str
     keywords: tuple[str, ...] = ()
     drum_soundfont: str = ""          # the drum kit's SoundFont ("": the clip's)
+    variant: str = ""                 # the genre's sub-style (GenreStyle.variants), "" for none
 
     @property
     def scale(self) -> tuple[int, ...]:
@@ -111,6 +119,7 @@ class Arrangement:
         """JSON-ready description of the arrangement, for manifests and notebooks."""
         return {
             "genre": self.genre,
+            "variant": self.variant or None,
             "description": self.description,
             "seed": int(self.seed),
             "tempo_bpm": float(self.tempo),
@@ -154,10 +163,7 @@ def _program_name(program: int) -> str:
 
 
 def _genre_style(genre: str) -> GenreStyle:
-    for name, style in GENRE_STYLES.items():
-        if name.lower() == str(genre).strip().lower():
-            return style
-    raise ValueError(f"unknown genre {genre!r}; known genres: {', '.join(GENRE_STYLES)}")
+    return genre_style(genre)
 
 
 def _norm_seed(seed: int) -> int:
@@ -169,6 +175,8 @@ _STREAM_PERFORMANCE = 1
 _STREAM_EFFECTS = 2
 _STREAM_FONTS = 3
 _STREAM_VOCALS = 4
+_STREAM_RIFF = 5
+_STREAM_VARIANT = 6
 _STREAM_PART = 100
 
 
@@ -188,8 +196,10 @@ def _choice(rng: np.random.Generator, options: Sequence[Any], weights: Sequence[
     return options[min(int(np.searchsorted(cdf, u, side="right")), len(options) - 1)]
 
 
-def _register_for(role: str, program: int) -> int:
-    return _PROGRAM_REGISTER.get((role, program), _ROLE_REGISTER.get(role, 60))
+def _register_for(role: str, program: int, pattern: str = "") -> int:
+    if (role, program) in _PROGRAM_REGISTER:
+        return _PROGRAM_REGISTER[(role, program)]
+    return _PATTERN_REGISTER.get(pattern, _ROLE_REGISTER.get(role, 60))
 
 
 def _voicing_for(pattern: str, role: str, style: GenreStyle, rng: np.random.Generator) -> str:
@@ -201,6 +211,12 @@ def _voicing_for(pattern: str, role: str, style: GenreStyle, rng: np.random.Gene
         return "shell"
     if style.expressive and role in ("pad", "chords") and pattern in ("legato", "brass_swell", "pad_sustain"):
         return "spread"
+    if pattern == "jazz_comp":
+        return "rootless"
+    if pattern in ("metal_riff", "boogie_dyads"):
+        return "power"
+    if pattern in _PATTERN_REGISTER:
+        return "close"
     return "open" if rng.random() < 0.35 else "close"
 
 
@@ -217,6 +233,8 @@ def _pattern_for(role: str, program: int, style: GenreStyle, rng: np.random.Gene
                 return pick(ps.patterns)
         return "root_quarters"
     if role == "chords":
+        if program in style.chord_patterns:
+            return pick(style.chord_patterns[program])
         if program in (29, 30):
             return pick(("power_8ths", "power_synco", "power_sustain"))
         if program in (24, 25, 105):
@@ -251,23 +269,41 @@ def _pattern_for(role: str, program: int, style: GenreStyle, rng: np.random.Gene
         return pick(("timp_hits", "timp_roll"))
     if role == "bells":
         return "bells_8ths"
-    return "block_half"
+    for ps in style.parts:  # the genre's own roles (guitar fills, pedal steel)
+        if ps.role == role:
+            return pick(ps.patterns)
+    return {"fill": "blues_fill", "steel": "steel_swell"}.get(role, "block_half")
 
 
 def _groove_pattern(style: GenreStyle, groove: str | None) -> str | None:
     """The genre's drum pattern for a groove word of the description (``None``: no preference)."""
-    if groove is None or style.name == "Orchestral":
+    if groove is None or not style.drum_kits:
         return None
-    if groove == "four_on_floor":
+    if groove in style.grooves:
+        return style.grooves[groove]
+    if groove in ("four_on_floor", "techno"):
         return style.four_on_floor_pattern
-    if groove == "techno":
-        return "techno" if style.name == "Electronica" else style.four_on_floor_pattern
-    if groove == "breakbeat":
-        return "breakbeat" if style.name in ("Electronica", "Pop") else {"Funk": "funk_breaks"}.get(style.name)
-    if groove == "halftime":
-        return {"Electronica": "halfstep", "Rock": "rock_halftime", "Pop": "pop_ballad",
-                "Funk": "funk_linear"}.get(style.name)
     return None
+
+
+def _worded_patterns(style: GenreStyle, text: str) -> tuple[str, ...]:
+    """The drum patterns a description names in the genre's own words ("one drop", "blast beats")."""
+    out: list[str] = []
+    for regex, patterns in style.pattern_words:
+        if re.search(r"\b(?:" + regex + r")\b", text, re.I):
+            out.extend(p for p in patterns if p not in out)
+    return tuple(out)
+
+
+def _variant(style: GenreStyle, text: str, seed: int) -> str:
+    """The genre's sub-style: the one whose words the description uses most, else drawn by weight."""
+    if not style.variants:
+        return ""
+    scores = [sum(len(re.findall(r"\b(?:" + w + r")\b", text, re.I)) for w in v.words) for v in style.variants]
+    if max(scores) > 0:
+        return style.variants[int(np.argmax(scores))].name
+    return str(_choice(_rng(seed, _STREAM_VARIANT), [v.name for v in style.variants],
+                       [v.weight for v in style.variants]))
 
 
 def _tempo(style: GenreStyle, hints: DescriptionHints, rng: np.random.Generator) -> float:
@@ -287,19 +323,21 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
     Args:
         soundfonts: the SoundFonts to draw from (default: every one
             :func:`soundfonts.find_soundfonts` sees); General MIDI sets play
-            the parts, acoustic drum kits (AVL) may play the drums of Rock,
-            Funk and Pop.
+            the parts, acoustic drum kits (AVL) may play an acoustic kit's part
+            in the genres whose style allows it (``GenreStyle.acoustic_kits``).
         duration_s: places the section change.
         soundfont_per: ``"clip"`` (one General MIDI set for all parts) or
             ``"part"`` (each part, and the drums, draw their own).
         vocals: add a vocal-like lead line (voice patches, sung phrasing, vibrato)
             with the genre's probability (most real pop and rock has vocals).
-        double_guitars: double-track the rhythm guitar of Rock (the wall of guitars).
+        double_guitars: double-track the rhythm guitar of Rock and Metal (the wall of guitars).
     Raises ``ValueError`` for an unknown genre or option.
     """
     if soundfont_per not in ("clip", "part"):
         raise ValueError(f"soundfont_per must be 'clip' or 'part', got {soundfont_per!r}")
     style = _genre_style(genre)
+    variant = _variant(style, description or "", seed)
+    style = style.variant(variant)
     hints = parse_description(description)
     fset = soundfont_set(resolve_soundfonts("auto" if soundfonts is None else soundfonts))
     rng = _rng(seed)
@@ -314,12 +352,12 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
     progression = tuple(parse_roman(t) for t in tokens)
     swing_draw = rng.random()
     lo_sw, hi_sw = style.swing_range
-    swing, swing_unit = lo_sw + swing_draw * (hi_sw - lo_sw), 1
-    if hints.swing and style.name != "Orchestral":
-        # a shuffle: swung 8ths in rock/pop, hard-swung 16ths in funk and electronica
-        swing_unit = 2 if style.name in ("Rock", "Pop") else 1
+    swing, swing_unit = lo_sw + swing_draw * (hi_sw - lo_sw), style.swing_unit
+    if hints.swing and style.shuffle_unit is not None:
+        # a shuffle: swung 8ths in rock/pop (and the swinging genres), hard-swung 16ths in funk and electronica
+        swing_unit = style.shuffle_unit
         swing = 0.28 + 0.08 * swing_draw
-    elif hints.calm:
+    elif hints.calm and style.swing_unit == 1:  # a calm shuffle or jazz still swings
         swing *= 0.5
 
     # drums
@@ -343,7 +381,10 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
         else:
             drum_kit = 48
         groove = _groove_pattern(style, hints.drum_pattern)
-        if groove:
+        worded = _worded_patterns(style, description or "")
+        if worded:
+            drum_pattern = worded[min(int(pattern_draw * len(worded)), len(worded) - 1)]
+        elif groove:
             drum_pattern = groove
         else:
             pool = style.sparse_drum_patterns if hints.calm else style.drum_patterns
@@ -352,7 +393,7 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
             elif hints.energy > 1.05 or (hints.tempo_window and hints.tempo_window[0] >= 0.6):
                 pool = tuple(p for p in pool if p not in style.sparse_drum_patterns) or pool
             drum_pattern = pool[min(int(pattern_draw * len(pool)), len(pool) - 1)]
-    drum_level = float(0.85 * rng.uniform(0.88, 1.1))
+    drum_level = float(0.85 * rng.uniform(0.88, 1.1)) * style.drum_level
 
     percussion: list[str] = []
     for name, p in style.percussion:
@@ -387,7 +428,7 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
         if any(program // 8 == hp // 8 for h in hints.excluded for hp in h.programs):
             continue  # "without piano" / "no guitars": leave out the whole GM family
         parts.append(Part(name=ps.name, role=ps.role, program=program, pattern=pattern, level=level,
-                          register=_register_for(ps.role, program), voicing=voicing, pump=ps.pump))
+                          register=_register_for(ps.role, program, pattern), voicing=voicing, pump=ps.pump))
 
     # forced instruments from the description
     for hint in hints.instruments:
@@ -419,7 +460,7 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
             same[0].level = max(same[0].level, level)
             continue
         new = Part(name=hint.keyword, role=role, program=program, pattern=pattern, level=level,
-                   register=_register_for(role, program), voicing=voicing, forced=True, keyword=hint.keyword,
+                   register=_register_for(role, program, pattern), voicing=voicing, forced=True, keyword=hint.keyword,
                    pump=bool(style.pumping[1] > 0 and role in ("pad", "chords", "arp")))
         # a named instrument takes the place of the genre's default of the same job
         replace = [j for j, q in enumerate(parts) if q.role == role and not q.forced and
@@ -428,6 +469,7 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
             old = parts[replace[0]]
             if role == "bass" and hint.keyword not in _KEYWORD_BASS_PATTERNS and _bass_pattern_ok(old.pattern, program):
                 new.pattern = old.pattern
+                new.register = _register_for(role, program, new.pattern)
             new.pump = old.pump
             parts[replace[0]] = new
             continue
@@ -454,7 +496,7 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
             allowed = [prog for prog in ps.programs if prog not in banned]
             if ps.role in ("chords", "pad") and allowed:
                 parts.insert(0, Part(name=ps.name, role=ps.role, program=allowed[0], pattern=ps.patterns[0],
-                                     level=ps.level, register=_register_for(ps.role, allowed[0]),
+                                     level=ps.level, register=_register_for(ps.role, allowed[0], ps.patterns[0]),
                                      voicing=_voicing_for(ps.patterns[0], ps.role, style, rng)))
                 break
         else:
@@ -469,13 +511,13 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
 
     if vocals:
         _add_vocals(parts, style, hints, seed)
-    if double_guitars and style.name == "Rock":
+    if double_guitars and style.double_guitars:
         for q in parts:
             if q.role == "chords" and q.program in (29, 30) and not q.double:
                 q.double = True
                 q.double_program = (29, 30)[int(_rng(seed, _STREAM_VOCALS + 1).integers(2))]
                 break
-    drum_soundfont = _choose_fonts(parts, fset, soundfont, soundfont_per, style, seed)
+    drum_soundfont = _choose_fonts(parts, fset, soundfont, soundfont_per, style, seed, drum_kit)
 
     # section change
     change_options = style.section_changes
@@ -486,7 +528,8 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
     change_bar = int(min(4, max(1, int(duration_s / bar_s * 0.6))))
     fill = _choice(rng, ("snare", "toms", "snare_toms"))
     if section == "enter":
-        optional = [q for q in parts if q.role in ("lead", "counter", "arp", "bells", "timpani") and not q.forced]
+        optional = [q for q in parts if q.role in ("lead", "counter", "arp", "bells", "timpani", "fill", "steel")
+                    and not q.forced]
         if optional:
             _choice(rng, optional).enters_bar = change_bar
         else:
@@ -506,7 +549,7 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
         change_bar=change_bar, fill=fill,
         start_crash=start_crash, energy=float(energy), density=float(density), epic=hints.epic, calm=hints.calm,
         pumping=pumping, reverb=reverb, lofi=hints.lofi, soundfont=str(soundfont), keywords=hints.keywords,
-        drum_soundfont=drum_soundfont if drum_kit is not None else "",
+        drum_soundfont=drum_soundfont if drum_kit is not None else "", variant=variant,
     )
 
 
@@ -515,15 +558,17 @@ _ACOUSTIC_KITS = frozenset({0, 8, 16, 32})
 
 
 def _choose_fonts(parts: list[Part], fset: SoundFontSet, clip_font: str, per: str, style: GenreStyle,
-                  seed: int) -> str:
+                  seed: int, drum_kit: int | None = None) -> str:
     """Give each part its SoundFont; return the drum kit's. From their own stream, so the rest of
-    the arrangement does not depend on which SoundFonts exist."""
+    the arrangement does not depend on which SoundFonts exist. An acoustic (AVL) kit plays, with the
+    genre's ``acoustic_kits`` chance, only a part written for an acoustic GM kit (never an 808)."""
     rng = _rng(seed, _STREAM_FONTS)
     gm = list(fset.gm)
     for q in parts:
         q.soundfont = str(_choice(rng, gm)) if per == "part" else clip_font
     drums = str(_choice(rng, gm)) if per == "part" else clip_font
-    if fset.kits and style.name in ("Rock", "Funk", "Pop") and rng.random() < 0.75:
+    if fset.kits and style.acoustic_kits > 0 and rng.random() < style.acoustic_kits and (
+            drum_kit is None or drum_kit in _ACOUSTIC_KITS):
         drums = str(_choice(rng, list(fset.kits)))
     return drums
 
@@ -538,14 +583,14 @@ def _add_vocals(parts: list[Part], style: GenreStyle, hints: DescriptionHints, s
     program = int(_choice(rng, style.vocal_programs))
     for j in [j for j, q in enumerate(parts) if q.role == "lead" and not q.forced][:1]:
         parts.pop(j)
-    parts.append(Part(name="vocal", role="vocal", program=program, pattern="vocal_melody",
-                      level=float(0.72 * rng.uniform(0.9, 1.1)), register=_ROLE_REGISTER["vocal"] + int(
+    parts.append(Part(name="vocal", role="vocal", program=program, pattern=style.vocal_pattern,
+                      level=float(0.72 * rng.uniform(0.9, 1.1)), register=style.vocal_register + int(
                           rng.integers(-3, 4)), voicing="close", forced=named, keyword="vocal" if named else ""))
 
 
 _DESCRIPTIVE_KEYWORDS = frozenset({"melody", "solo", "arpeggio", "sequence", "stabs", "plucks", "pad"})
 _KEYWORD_BASS_PATTERNS = {"808": "sustain_808", "acid": "acid"}
-_REPLACED_ROLES = frozenset({"bass", "lead", "arp", "timpani", "bells", "stabs"})
+_REPLACED_ROLES = frozenset({"bass", "lead", "arp", "timpani", "bells", "stabs", "fill", "steel"})
 
 
 def _family(program: int) -> str:

@@ -42,7 +42,8 @@ class DescriptionHints:
 
 
 # (regex, canonical keyword, role, GM programs); earlier entries win overlapping text.
-# roles: bass, chords, pad, lead, arp, stabs, counter, timpani, bells; "drums"/"perc"/"bass808" are special.
+# roles: bass, chords, pad, lead, arp, stabs, counter, timpani, bells, steel; "drums"/"perc"/"bass808"
+# are special.
 _INSTRUMENTS: tuple[tuple[str, str, str, tuple[int, ...]], ...] = (
     (r"(?:bass|kick)[- ]drums?", "kick drum", "drums", ()),
     (r"drum[- ]machines?|beat[- ]?box(?:es)?|electronic drums|drum[- ]?computer", "drum machine", "drums", ()),
@@ -71,6 +72,8 @@ _INSTRUMENTS: tuple[tuple[str, str, str, tuple[int, ...]], ...] = (
      "distorted guitar", "chords", (30,)),
     (r"(?:overdriven|overdrive|crunchy|crunch|dirty|gritty|bluesy|slide)[- ]guitars?|tube[- ]amp|crunchy",
      "overdriven guitar", "chords", (29,)),
+    (r"(?:pedal|lap)[- ]steels?(?:[- ]guitars?)?|steel[- ]guitars?|dobros?|weeping[- ]steel", "pedal steel", "steel",
+     (26, 27)),
     (r"(?:acoustic|steel[- ]string|folk|strummed|strumming)[- ]guitars?", "acoustic guitar", "chords", (25,)),
     (r"(?:nylon|classical|spanish|flamenco)(?:[- ]string)?[- ]guitars?", "nylon guitar", "chords", (24,)),
     (r"(?:clean|chorus(?:ed)?|jangly|jangling|chiming|twangy|surf)[- ]guitars?|jangly|twangy", "clean guitar",
@@ -124,6 +127,7 @@ _INSTRUMENTS: tuple[tuple[str, str, str, tuple[int, ...]], ...] = (
     (r"choirs?|choral|chorus(?:es)?|voices|vocals?|chants?|aahs|oohs", "choir", "pad", (52, 53)),
     (r"accordions?", "accordion", "chords", (21,)),
     (r"harmonicas?", "harmonica", "lead", (22,)),
+    (r"melodicas?", "melodica", "lead", (22,)),
     (r"banjos?", "banjo", "chords", (105,)),
     (r"sitars?", "sitar", "lead", (104,)),
     (r"ukuleles?|ukes?", "ukulele", "chords", (24,)),

@@ -12,6 +12,7 @@ from .perform import perform
 from .produce import apply_effects, plan_production, produce
 from .render import DEFAULT_MAX_VOICES, SoundFontCache, render, render_stems
 from .soundfonts import resolve_soundfonts, soundfont_identity
+from .styles import genre_style, known_genres
 
 #: options that shape a clip, with their defaults (the production defaults were chosen by the
 #: transfer ablation: README, "What makes symbolic clips transfer")
@@ -19,7 +20,7 @@ PRODUCTION_DEFAULTS: dict[str, Any] = {
     "stem_fx": True,          # each part its own stem, effects by instrument family, reverb send
     "master": True,           # bus compressor, tone shelves, limiter (crest factor drawn per genre)
     "vocals": True,           # vocal-like lead lines (voice patches, sung phrasing, vibrato)
-    "double_guitars": True,   # double-tracked rhythm guitar in Rock
+    "double_guitars": True,   # double-tracked rhythm guitar in Rock and Metal
     "soundfont_per": "part",  # "part": each part draws its SoundFont; "clip": one per clip
 }
 
@@ -57,10 +58,17 @@ class SymbolicGenerator(Generator):
             (see :data:`PRODUCTION_DEFAULTS`).
         sample_rate: default 32000, rendered directly.
         max_voices: polyphony cap of the synthesizer.
-    Each SoundFont is loaded once per instance.
+    Each SoundFont is loaded once per instance. :meth:`known_genres` lists
+    the genres it makes (matched in any case; ``hip hop``/``hip-hop`` are
+    Hiphop); any other genre is a ``ValueError`` that lists them.
     """
 
     name = "symbolic"
+
+    @classmethod
+    def known_genres(cls) -> tuple[str, ...]:
+        """The genres this backend makes (:data:`styles.GENRE_STYLES`), sorted."""
+        return known_genres()
 
     def __init__(self, duration_s: float = 10.0, soundfonts: str | Sequence[str] = "auto",
                  sample_rate: int = 32000, max_voices: int = DEFAULT_MAX_VOICES, **options: Any):
@@ -102,6 +110,8 @@ class SymbolicGenerator(Generator):
                           stem_fx=self.options["stem_fx"], master=self.options["master"])
 
     def generate_batch(self, requests: Sequence[ClipRequest]) -> list[np.ndarray]:
+        for r in requests:  # a genre this backend cannot make fails the batch before any rendering
+            genre_style(r.genre)
         return [self.generate_one(r) for r in requests]
 
     @classmethod

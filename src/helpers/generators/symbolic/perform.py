@@ -7,8 +7,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .arrange import _STREAM_PART, _STREAM_PERFORMANCE, Arrangement, Part, _choice, _rng
+from .arrange import _STREAM_PART, _STREAM_PERFORMANCE, _STREAM_RIFF, Arrangement, Part, _choice, _rng
 from .patterns import (
+    BANJO_ROLLS,
+    JAZZ_COMP_BARS,
+    RAP_FLOWS,
+    RAP_FLOWS_8,
+    RIFF_CELLS,
     _CALM_CELLS,
     _CALM_STRUM,
     _CELLS,
@@ -31,7 +36,7 @@ from .patterns import (
     STRUM_PATTERNS,
     TOMS,
 )
-from .styles import GENRE_STYLES
+from .styles import style_for
 from .theory import MINOR_MODES, Chord, _nearest, voice_chord
 
 # a note on the 16th grid: (step, length in steps, pitch, velocity 0..1, extra offset in seconds)
@@ -53,7 +58,8 @@ class _Context:
         self.n_chords = int(math.ceil(self.bars * 16 / self.chord_steps))
         self.kick_steps: list[int] = []
         self.kick_set: set[int] = set()
-        self.style = GENRE_STYLES[arr.genre]
+        self.style = style_for(arr.genre, arr.variant)
+        self.riff: list[tuple[float, float, int, str]] | None = None
 
     def chord_index(self, step: float) -> int:
         return int(step // self.chord_steps)
@@ -111,6 +117,10 @@ def _bass_degree(ctx: _Context, chord: Chord, degree: str, root: int, step: floa
         return root + 12
     if degree == "5":
         return true_root + (6 if chord.quality in ("dim", "dim7", "m7b5") else 7)
+    if degree == "5L":
+        return true_root - (6 if chord.quality in ("dim", "dim7", "m7b5") else 5)
+    if degree == "6":
+        return true_root + 9
     if degree == "3":
         return true_root + (ivs[1] if len(ivs) > 2 else 4)
     if degree == "7":
@@ -126,6 +136,10 @@ def _bass_degree(ctx: _Context, chord: Chord, degree: str, root: int, step: floa
 
 
 def _bass_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    if part.pattern in ("walking", "walking_diatonic"):
+        return _walking_notes(ctx, part, rng, chromatic=part.pattern == "walking")
+    if part.pattern == "riff_bass":
+        return _riff_notes(ctx, part, rng, bass=True)
     notes: list[_Note] = []
     if part.pattern == "acid":
         steps = [(s, 0.7, str(_choice(rng, ("R", "R", "O", "5", "R", "7"))), "X" if rng.random() < 0.35 else "o")
@@ -149,6 +163,102 @@ def _bass_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_No
                     chord = ctx.chord_at(c0)
                     notes.append((c0, ctx.chord_steps, _root_pitch(ctx, chord, part.register), ACCENTS["x"], 0.0))
     notes.sort(key=lambda n: n[0])
+    return _truncate_overlaps(notes)
+
+
+def _clamp(pitch: int, lo: int, hi: int) -> int:
+    """``pitch`` moved by octaves into ``[lo, hi]`` (a span of at least an octave)."""
+    while pitch < lo:
+        pitch += 12
+    while pitch > hi:
+        pitch -= 12
+    return pitch
+
+
+def _walking_notes(ctx: _Context, part: Part, rng: np.random.Generator, chromatic: bool = True) -> list[_Note]:
+    """A walking bass: a quarter note on every beat, the root on the first beat of each chord, chord
+    and scale tones in steps and skips between, and a chromatic (or scale-step) approach note into the
+    next chord; now and then a ghosted skip note on the (swung) off-beat."""
+    key, scale = ctx.arr.key, ctx.scale
+    lo, hi = part.register - 10, part.register + 12  # E1 .. D3 for an acoustic bass
+    scale_pcs = {(key + d) % 12 for d in scale}
+    notes: list[_Note] = []
+    prev: int | None = None
+    for bar in ctx.bar_range(part):
+        for beat in range(4):
+            s = bar * 16 + beat * 4
+            chord = ctx.chord_at(s)
+            end = ctx.chord_end(s)
+            centre = part.register if prev is None else prev
+            if prev is None or s % ctx.chord_steps == 0:
+                pitch = _clamp(_nearest(chord.bass_pc(key, scale), centre), lo, hi)
+            elif s + 4 >= end:  # the last beat of the chord: lead into the next root
+                nxt = ctx.chord_at(end)
+                target = _clamp(_nearest(nxt.bass_pc(key, scale), centre), lo, hi)
+                side = 1 if centre > target else -1
+                if chromatic and rng.random() < 0.65:
+                    pitch = target + side
+                else:
+                    steps = [p for p in range(target - 3, target + 4) if p % 12 in scale_pcs and p != target]
+                    pitch = min(steps, key=lambda p: (abs(p - (target + 2 * side)), p)) if steps else target + side
+                pitch = _clamp(pitch, lo, hi)
+            else:
+                tones = set(chord.pitch_classes(key, scale))
+                cands = [p for p in range(lo, hi + 1) if (p % 12 in tones or p % 12 in scale_pcs)
+                         and 1 <= abs(p - centre) <= 4]
+                weights = [(2.0 if p % 12 in tones else 1.0) / (1.0 + abs(p - part.register) / 6.0) for p in cands]
+                pitch = int(_choice(rng, cands, weights)) if cands else centre
+            skip = beat < 3 and rng.random() < 0.12
+            notes.append((s, 1.7 if skip else 3.6, pitch, ACCENTS["X" if beat == 0 else "x"], 0.0))
+            if skip:
+                notes.append((s + 2, 1.5, pitch, ACCENTS["g"], 0.0))
+            prev = pitch
+    return _truncate_overlaps(notes)
+
+
+def _riff(ctx: _Context) -> list[tuple[float, float, int, str]]:
+    """The clip's metal riff, shared by the guitars and the bass: two bars of one-beat cells
+    (gallops, 16th chugs, hits), as ``(step, length, semitones above the chord root, accent)``;
+    accented hits move now and then to the flat second, minor third or tritone."""
+    if ctx.riff is None:
+        rng = _rng(ctx.arr.seed, _STREAM_RIFF)
+        names = list(RIFF_CELLS)
+        weights = [3.0 if n == "gallop" else {"16s": 2.5, "rgallop": 1.5, "8s": 1.5}.get(n, 1.0) for n in names]
+        bar_a = [str(_choice(rng, names, weights)) for _ in range(4)]
+        bar_b = bar_a[:2] + [str(_choice(rng, names, weights)) for _ in range(2)]
+        moves, move_w = (1, 3, 6, 5, 7, 8, 10), (3.0, 2.0, 2.0, 1.0, 1.0, 1.5, 1.0)
+        figure: list[tuple[float, float, int, str]] = []
+        for b, cells in enumerate((bar_a, bar_b)):
+            for beat, name in enumerate(cells):
+                for on, length, acc in RIFF_CELLS[name]:
+                    offset = 0
+                    if acc == "X" and beat >= 2 and rng.random() < 0.45:
+                        offset = int(_choice(rng, moves, move_w))
+                    figure.append((b * 16 + beat * 4 + on, length, offset, acc))
+        ctx.riff = figure
+    return ctx.riff
+
+
+def _riff_notes(ctx: _Context, part: Part, rng: np.random.Generator, bass: bool = False) -> list[_Note]:
+    """The riff on a down-tuned guitar (palm-muted root-fifth chugs, open power chords on the accents),
+    or on the bass an octave below the guitar's root."""
+    notes: list[_Note] = []
+    start, stop = part.enters_bar * 16, ctx.bars * 16
+    for cycle in range(int(math.ceil(ctx.bars / 2))):
+        for step, length, offset, acc in _riff(ctx):
+            s = cycle * 32 + step
+            if not start <= s < stop:
+                continue
+            root_pc = ctx.chord_at(s).bass_pc(ctx.arr.key, ctx.scale)
+            root = 38 + (root_pc - 2) % 12 + offset  # drop-D tuning: D2 .. C#3
+            if bass:
+                notes.append((s, length * 0.9, root - 12, ACCENTS["X" if acc == "X" else "x"], 0.0))
+            elif acc == "X":
+                for pitch in (root, root + 7, root + 12):
+                    notes.append((s, length * 0.9, pitch, ACCENTS["X"], 0.0))
+            else:  # palm-muted: short, but a chug still rings ~0.1 s
+                for pitch in (root, root + 7):
+                    notes.append((s, min(length, 1.0) * 0.95, pitch, ACCENTS["x"], 0.0))
     return _truncate_overlaps(notes)
 
 
@@ -196,6 +306,106 @@ def _rhythm_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_
             for c0 in range(bar * 16 + ctx.chord_steps, bar * 16 + 16, ctx.chord_steps):
                 for pitch in voicings[ctx.chord_index(c0)]:
                     notes.append((c0, ctx.chord_steps, pitch, ACCENTS["x"], 0.0))
+    return _truncate_overlaps(notes)
+
+
+def _comp_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    """Jazz comping: a rhythm cell drawn per bar (Charleston, anticipations, 2 and 4); a hit just
+    before a chord change plays the next chord."""
+    voicings = _chord_voicings(ctx, part)
+    notes: list[_Note] = []
+    for bar in ctx.bar_range(part):
+        cell = JAZZ_COMP_BARS[int(rng.integers(len(JAZZ_COMP_BARS)))]
+        if ctx.arr.calm:
+            cell = cell[:1]
+        for step, length, acc in cell:
+            s = bar * 16 + step
+            idx = ctx.chord_index(s)
+            if ctx.chord_index(s + 2) != idx:  # an anticipation
+                idx = ctx.chord_index(s + 2)
+            for pitch in voicings[idx]:
+                notes.append((s, length, pitch, ACCENTS[acc], 0.0))
+    return _truncate_overlaps(notes)
+
+
+def _dyad_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    """The boogie shuffle riff of blues rhythm guitar: root and fifth, root and sixth, in (swung) 8ths."""
+    notes: list[_Note] = []
+    for bar in ctx.bar_range(part):
+        for step in range(0, 16, 2):
+            s = bar * 16 + step
+            root = 40 + ((ctx.chord_at(s).bass_pc(ctx.arr.key, ctx.scale) - 4) % 12)  # the low E and A strings
+            upper = 7 if (step // 4) % 2 == 0 else 9
+            acc = ACCENTS["X" if step % 4 == 0 else "o"]
+            notes.append((s, 1.7, root, acc, 0.0))
+            notes.append((s, 1.7, root + upper, acc * 0.95, 0.004))
+    return _truncate_overlaps(notes)
+
+
+def _steel_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    """Pedal steel: three-note chords held through each chord (two swells on long chords); the
+    slides into them and the volume-pedal swells are added by :func:`_slides`."""
+    notes: list[_Note] = []
+    prev: list[int] | None = None
+    start = part.enters_bar * 16
+    span = ctx.chord_steps if ctx.chord_steps <= 8 else ctx.chord_steps // 2
+    for s in range(0, ctx.bars * 16, span):
+        if s < start:
+            continue
+        v = voice_chord(ctx.chord_at(s), ctx.arr.key, ctx.scale, "close", part.register, prev, 3)
+        prev = v
+        for pitch in v:
+            notes.append((s, span - 0.3, pitch, ACCENTS["x"], 0.0))
+    return _truncate_overlaps(notes)
+
+
+def _rap_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    """A rap-like line: short syllables on 16ths (8ths at trap tempos) hovering around one pitch,
+    stressed syllables a little higher, each bar's last syllable falling; breaths between bars."""
+    flows = RAP_FLOWS if ctx.arr.tempo < 115 else RAP_FLOWS_8
+    a = flows[int(rng.integers(len(flows)))]
+    b = flows[int(rng.integers(len(flows)))]
+    centre = part.register
+    notes: list[_Note] = []
+    for bar in ctx.bar_range(part):
+        flow = a if bar % 2 == 0 else b
+        if bar % 4 == 3 and rng.random() < 0.5:
+            flow = flow[:12] + "...."
+        onsets = [i for i, c in enumerate(flow) if c != "."]
+        for k, i in enumerate(onsets):
+            nxt = onsets[k + 1] if k + 1 < len(onsets) else 16
+            pitch = centre + int(_choice(rng, (0, -1, -2, 2), (6.0, 1.5, 1.0, 1.0)))
+            if flow[i] == "x":
+                pitch += 1
+            if k == len(onsets) - 1:
+                pitch -= int(rng.integers(2, 5))
+            notes.append((bar * 16 + i, 0.8 * min(nxt - i, 2), pitch, ACCENTS[flow[i]], 0.0))
+    return _truncate_overlaps(notes)
+
+
+def _figure_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
+    """Broken-chord figures: the Alberti bass (low, high, middle, high: 16ths at slow tempos, else 8ths)
+    and banjo rolls (16ths over root, third, fifth and the octave)."""
+    alberti = part.pattern == "alberti"
+    rate = (1 if ctx.arr.tempo < 100 else 2) if alberti else 1
+    if ctx.arr.calm and alberti:
+        rate = 2
+    roll = BANJO_ROLLS[int(rng.integers(len(BANJO_ROLLS)))]
+    notes: list[_Note] = []
+    prev: list[int] | None = None
+    cache: dict[int, list[int]] = {}
+    start = part.enters_bar * 16
+    for i, s in enumerate(range(start, ctx.bars * 16, rate)):
+        idx = ctx.chord_index(s)
+        if idx not in cache:
+            v = sorted(voice_chord(ctx.chord(idx), ctx.arr.key, ctx.scale, "close", part.register, prev, 3))
+            prev = v
+            cache[idx] = v if alberti else v + [v[0] + 12]
+        pool = cache[idx]
+        j = (0, 2, 1, 2)[i % 4] if alberti else roll[i % len(roll)]
+        j = min(j, len(pool) - 1)
+        acc = ACCENTS["x"] if s % 4 == 0 else ACCENTS["o"] * (0.85 if alberti else 1.0)
+        notes.append((s, rate * (0.95 if alberti else 2.5), pool[j], acc, 0.0))
     return _truncate_overlaps(notes)
 
 
@@ -298,6 +508,10 @@ def _arp_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Not
 def _scale_pitches(ctx: _Context, lo: int, hi: int, kind: str) -> list[int]:
     if kind == "pentatonic":
         degrees = (0, 3, 5, 7, 10) if ctx.arr.mode in MINOR_MODES else (0, 2, 4, 7, 9)
+    elif kind == "blues":  # minor pentatonic and the flat fifth, over major and minor blues alike
+        degrees = (0, 3, 5, 6, 7, 10)
+    elif kind == "country":  # major pentatonic with the minor third as a passing note
+        degrees = (0, 2, 3, 4, 7, 9) if ctx.arr.mode not in MINOR_MODES else (0, 3, 5, 7, 10)
     else:
         degrees = ctx.scale
     pcs = {(ctx.arr.key + d) % 12 for d in degrees}
@@ -351,6 +565,8 @@ def _melody_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_
                 if cands:
                     pitch = min(cands, key=lambda p: (abs(p - pitch), p))
                     idx = int(np.argmin([abs(p - pitch) for p in pitches]))
+            if spec.get("answer") and on < 16:
+                continue  # a fill: only in the second bar of each two, answering the singer
             acc = ACCENTS["x"] if s % 4 == 0 else ACCENTS["o"]
             notes.append((s, ln * spec["legato"], pitch, acc, 0.0))
     return _truncate_overlaps(notes)
@@ -424,6 +640,7 @@ def _drum_notes(ctx: _Context, rng: np.random.Generator) -> list[_Note]:
                 base[k] = "".join(c if i % 2 == 0 else "." for i, c in enumerate(base[k]))
     # a variation of the kick line for odd bars, and funk ghost notes
     kick = base.get(KICK, base.get(35, ""))
+    kick_on_one = bool(kick) and kick[0] != "."  # a one drop keeps its empty first beat under a crash
     var_kick = kick
     if kick:
         free = [i for i, c in enumerate(kick) if c == "." and i % 2 == 0 and i not in (4, 12)]
@@ -441,17 +658,23 @@ def _drum_notes(ctx: _Context, rng: np.random.Generator) -> list[_Note]:
             if key in (KICK, 35) and bar % 2 == 1:
                 line = var_kick if key == KICK or KICK not in base else line
             for i, c in enumerate(line):
-                if c != ".":
+                if c == "r":  # a roll: two 32nds
+                    hits.setdefault(i, []).append((key, "x"))
+                    hits.setdefault(i + 0.5, []).append((key, "o"))
+                elif c == "t":  # a 16th-note triplet over this step and the next
+                    for j in range(3):
+                        hits.setdefault(i + j * 2.0 / 3.0, []).append((key, "x" if j == 0 else "o"))
+                elif c != ".":
                     hits.setdefault(i, []).append((key, c))
         if ghost_p and snare in base:
             for i in range(16):
                 if i % 2 == 1 and not any(k == snare for k, _ in hits.get(i, [])) and rng.random() < ghost_p:
                     hits.setdefault(i, []).append((snare, "g"))
         if lift_hats and bar >= arr.change_bar:
-            if ctx.style.name == "Rock":
+            if ctx.style.lift == "ride":
                 for i in list(hits):
                     hits[i] = [(RIDE if k == CLOSED_HAT else k, c) for k, c in hits[i]]
-            elif TAMB_KEY not in base:
+            elif ctx.style.lift == "tambourine" and TAMB_KEY not in base:
                 for i in range(2, 16, 4):
                     hits.setdefault(i, []).append((TAMB_KEY, "o"))
         is_pre = bar == arr.change_bar - 1
@@ -464,6 +687,8 @@ def _drum_notes(ctx: _Context, rng: np.random.Generator) -> list[_Note]:
                 hits.setdefault(i, []).append((snare, "g"))
         elif is_pre and arr.section_change == "fill":
             n = 8 if arr.fill == "snare_toms" else 4
+            for i in [k for k in hits if not float(k).is_integer() and k >= 16 - n]:
+                del hits[i]  # rolls and triplets give way to the fill
             for i in range(16 - n, 16):
                 hits[i] = [(k, c) for k, c in hits.get(i, []) if k in (KICK,) and i == 16 - n]
             for j, i in enumerate(range(16 - n, 16)):
@@ -476,7 +701,7 @@ def _drum_notes(ctx: _Context, rng: np.random.Generator) -> list[_Note]:
         if (bar == 0 and arr.start_crash) or (bar == arr.change_bar and arr.section_change in
                                                ("fill", "drop", "lift")):
             hits.setdefault(0, []).append((CRASH, "X"))
-            if not any(k in (KICK, 35) for k, _ in hits[0]):
+            if not any(k in (KICK, 35) for k, _ in hits[0]) and kick_on_one:
                 hits[0].append((KICK, "X"))
         elif arr.epic and bar % 2 == 0 and bar > 0 and not ctx.style.expressive:
             hits.setdefault(0, []).append((CRASH, "x"))
@@ -502,9 +727,12 @@ def _part_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_No
     if part.role == "bass":
         return _bass_notes(ctx, part, rng)
     kind = _PATTERN_KIND.get(part.pattern, "rhythm")
+    if part.pattern in ("alberti", "banjo_roll"):
+        return _figure_notes(ctx, part, rng)
     fn = {
         "rhythm": _rhythm_notes, "sustain": _sustain_notes, "strum": _strum_notes, "stabs": _stab_notes,
         "arp": _arp_notes, "melody": _melody_notes, "counter": _counter_notes, "timpani": _timpani_notes,
+        "comp": _comp_notes, "riff": _riff_notes, "dyads": _dyad_notes, "steel": _steel_notes, "rap": _rap_notes,
     }[kind]
     if kind == "rhythm" and part.pattern not in CHORD_RHYTHMS:
         raise ValueError(f"unknown pattern {part.pattern!r} for part {part.name!r}")
@@ -589,8 +817,13 @@ def perform(arrangement: Arrangement, duration_s: float = 10.0):
         if not inst.notes:
             continue
         _fix_overlaps(inst)
-        if part.role == "vocal":
+        if part.role == "vocal" and _PATTERN_KIND.get(part.pattern) != "rap":
             _vibrato(inst, rng, ctx.duration)
+        bend_p = _MELODY_STYLES.get(part.pattern, {}).get("bends", 0.0)
+        if bend_p:
+            _bend_ins(inst, rng, bend_p, ctx.duration)
+        if _PATTERN_KIND.get(part.pattern) == "steel":
+            _slides(inst, rng, ctx.duration)
         pm.instruments.append(inst)
         owners.append((part, 0))
         if part.double:
@@ -620,6 +853,55 @@ def _vibrato(inst, rng: np.random.Generator, duration: float) -> None:
         if t > last:
             inst.pitch_bends.append(pretty_midi.PitchBend(int(np.clip(value, -8192, 8191)), float(t)))
             last = t
+
+
+def _add_bends(inst, bends: list[tuple[float, int]]) -> None:
+    import pretty_midi
+
+    last = -1.0
+    for t, value in sorted(bends):
+        if t > last:
+            inst.pitch_bends.append(pretty_midi.PitchBend(int(np.clip(value, -8192, 8191)), float(t)))
+            last = t
+
+
+def _bend_ins(inst, rng: np.random.Generator, probability: float, duration: float) -> None:
+    """Bend into some notes from a semitone (or a whole tone) below, as blues and country players
+    do: the bend rises over 60-140 ms from the note's start (bend range +-2 semitones)."""
+    bends: list[tuple[float, int]] = []
+    for note in inst.notes:
+        if note.start >= duration or rng.random() >= probability:
+            continue
+        depth = 4096 * (2 if rng.random() < 0.25 else 1)
+        ramp = min(float(rng.uniform(0.06, 0.14)), 0.5 * (note.end - note.start))
+        for k in range(5):
+            bends.append((note.start + ramp * k / 4, int(round(-depth * (1 - k / 4)))))
+    _add_bends(inst, bends)
+
+
+def _slides(inst, rng: np.random.Generator, duration: float) -> None:
+    """Pedal-steel slides and swells: each chord slides up into pitch from a semitone or two below
+    (pitch bend over 0.15-0.3 s) while the volume pedal opens (CC11)."""
+    import pretty_midi
+
+    starts: list[float] = []
+    for note in sorted(inst.notes, key=lambda n: n.start):
+        if not starts or note.start - starts[-1] > 0.05:
+            starts.append(note.start)
+    bends: list[tuple[float, int]] = []
+    for t0 in starts:
+        if t0 >= duration:
+            continue
+        swell = float(rng.uniform(0.2, 0.4))
+        for k in range(6):
+            inst.control_changes.append(pretty_midi.ControlChange(11, int(round(45 + 82 * k / 5)), t0 + swell * k / 5))
+        if rng.random() < 0.7:
+            depth = 4096 * (2 if rng.random() < 0.4 else 1)
+            ramp = float(rng.uniform(0.15, 0.3))
+            for k in range(7):
+                bends.append((t0 + ramp * k / 6, int(round(-depth * (1 - k / 6)))))
+    _add_bends(inst, bends)
+    inst.control_changes.sort(key=lambda c: c.time)
 
 
 def _double_take(inst, part: Part, rng: np.random.Generator, duration: float):

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .arrange import _STREAM_EFFECTS, Arrangement, Part, _rng
-from .styles import GENRE_STYLES
+from .styles import style_for
 
 # --- instrument families ------------------------------------------------------------------------
 
@@ -45,34 +45,76 @@ def family(part: Part | None) -> str:
         return "keys"
     if 80 <= p <= 103 or p in (50, 51, 62, 63):
         return "synth"
-    if 40 <= p <= 49 or p == 55:
+    if 40 <= p <= 49 or p in (55, 110):  # 110: fiddle
         return "strings"
-    if 56 <= p <= 79:
+    if 56 <= p <= 79 or p in (22, 109, 111):  # 22: harmonica (a free reed), bagpipe, shanai
         return "winds"
     return "other"  # mallets, bells, timpani, ethnic
 
 
 #: per genre: reverb (room_size range, damping range, send per family), bus compressor ratio range,
-#: crest factor asked of the limiter in dB (peak over RMS); pedalboard's limiter lands about 2 dB below it,
-#: so loud modern masters come out at 7-11 dB and orchestral recordings at 11-17 dB, guitar amp drive range,
-#: probability of drum-bus saturation, tone tilt (dB range of the high shelf)
+#: crest factor asked of the limiter in dB (peak over RMS; pedalboard's limiter lands about 2 dB below it, so
+#: loud modern masters come out at 7-11 dB, orchestral and jazz recordings at 13-20 dB), guitar amp drive range,
+#: probability of drum-bus saturation, tone tilt (dB range of the high shelf). Optional: chance of
+#: drive on the bass (``bass_drive``) and of crunch on clean guitars (``guitar_crunch``), compressors
+#: on keys/strings/winds stems (``stem_compression``, default true) and on the bass (``bass_compression``,
+#: default true), chance that a keys, strings or
+#: synth stem sounds sampled (band-limited, bit-reduced: ``sample_lofi``), dub delay per family
+#: (``dub_delay``: chance of a tempo-synced echo).
 GENRE_PRODUCTION: dict[str, dict[str, Any]] = {
     "Electronica": {"room": (0.55, 0.85), "damping": (0.3, 0.6), "sends": {"synth": 0.25, "voice": 0.35,
                     "keys": 0.2, "strings": 0.3}, "send_default": 0.1, "bus_ratio": (2.0, 4.0),
                     "crest_db": (9.5, 13.0), "amp_drive": (6.0, 14.0), "drum_saturation": 0.7,
-                    "tilt": (0.0, 3.0)},
+                    "tilt": (0.0, 3.0), "bass_drive": 0.6},
     "Funk": {"room": (0.2, 0.45), "damping": (0.4, 0.7), "sends": {"voice": 0.2, "winds": 0.15, "keys": 0.1},
              "send_default": 0.06, "bus_ratio": (2.0, 3.5), "crest_db": (11.0, 15.0), "amp_drive": (2.0, 8.0),
-             "drum_saturation": 0.6, "tilt": (-1.0, 2.0)},
+             "drum_saturation": 0.6, "tilt": (-1.0, 2.0), "bass_drive": 0.6, "guitar_crunch": 0.5},
     "Orchestral": {"room": (0.75, 0.95), "damping": (0.2, 0.5), "sends": {}, "send_default": 0.2,
                    "bus_ratio": (1.2, 2.0), "crest_db": (14.0, 20.0), "amp_drive": (0.0, 4.0),
-                   "drum_saturation": 0.0, "tilt": (-1.5, 1.0)},
+                   "drum_saturation": 0.0, "tilt": (-1.5, 1.0), "stem_compression": False},
     "Pop": {"room": (0.4, 0.7), "damping": (0.3, 0.6), "sends": {"voice": 0.3, "keys": 0.15, "synth": 0.2,
             "strings": 0.25, "guitar": 0.15}, "send_default": 0.1, "bus_ratio": (2.0, 4.0),
-            "crest_db": (10.0, 13.5), "amp_drive": (3.0, 10.0), "drum_saturation": 0.4, "tilt": (0.5, 3.0)},
+            "crest_db": (10.0, 13.5), "amp_drive": (3.0, 10.0), "drum_saturation": 0.4, "tilt": (0.5, 3.0),
+            "guitar_crunch": 0.5},
     "Rock": {"room": (0.3, 0.6), "damping": (0.3, 0.6), "sends": {"voice": 0.25, "drums": 0.12, "keys": 0.1},
              "send_default": 0.08, "bus_ratio": (2.0, 4.0), "crest_db": (10.0, 14.0),
-             "amp_drive": (14.0, 28.0), "drum_saturation": 0.6, "tilt": (-0.5, 2.5)},
+             "amp_drive": (14.0, 28.0), "drum_saturation": 0.6, "tilt": (-0.5, 2.5), "bass_drive": 0.6,
+             "guitar_crunch": 0.5},
+    # a warm room, crunchy amps, a light touch on the master
+    "Blues": {"room": (0.3, 0.55), "damping": (0.4, 0.7), "sends": {"voice": 0.25, "winds": 0.2, "guitar": 0.2,
+              "drive_guitar": 0.15, "keys": 0.15, "drums": 0.1}, "send_default": 0.08, "bus_ratio": (1.8, 3.0),
+              "crest_db": (11.5, 15.0), "amp_drive": (6.0, 16.0), "drum_saturation": 0.3, "tilt": (-2.0, 0.5),
+              "guitar_crunch": 0.6},
+    # a hall, nothing squashed: no stem compressors, a bus at 1-1.3:1, almost no limiting (large crest factor)
+    "Classical": {"room": (0.6, 0.9), "damping": (0.2, 0.5), "sends": {}, "send_default": 0.3,
+                  "bus_ratio": (1.0, 1.3), "crest_db": (17.0, 22.0), "amp_drive": (0.0, 2.0),
+                  "drum_saturation": 0.0, "tilt": (-1.5, 1.0), "stem_compression": False,
+                  "bass_compression": False},
+    "Country": {"room": (0.3, 0.6), "damping": (0.3, 0.6), "sends": {"voice": 0.25, "guitar": 0.2, "strings": 0.2,
+                "keys": 0.12}, "send_default": 0.08, "bus_ratio": (2.0, 3.5), "crest_db": (11.0, 14.5),
+                "amp_drive": (3.0, 9.0), "drum_saturation": 0.2, "tilt": (0.5, 2.5), "guitar_crunch": 0.25},
+    # bright and compressed, strings in a lush plate
+    "Disco": {"room": (0.4, 0.7), "damping": (0.3, 0.5), "sends": {"strings": 0.3, "voice": 0.3, "winds": 0.15,
+              "keys": 0.1, "guitar": 0.08}, "send_default": 0.08, "bus_ratio": (2.5, 4.5), "crest_db": (9.5, 12.5),
+              "amp_drive": (2.0, 6.0), "drum_saturation": 0.4, "tilt": (1.0, 3.5)},
+    # dry and loud, saturated drums and 808s; sample loops sound sampled
+    "Hiphop": {"room": (0.15, 0.4), "damping": (0.4, 0.7), "sends": {"voice": 0.15, "keys": 0.15, "strings": 0.15,
+               "synth": 0.2}, "send_default": 0.05, "bus_ratio": (3.0, 5.0), "crest_db": (9.5, 12.5),
+               "amp_drive": (3.0, 10.0), "drum_saturation": 0.7, "tilt": (-1.0, 2.0), "bass_drive": 0.7,
+               "sample_lofi": 0.45},
+    # a small room, gentle bus, no limiting to speak of, no distortion anywhere; darker top
+    "Jazz": {"room": (0.25, 0.5), "damping": (0.4, 0.7), "sends": {"drums": 0.15, "keys": 0.15, "winds": 0.2,
+             "voice": 0.25, "guitar": 0.12}, "send_default": 0.1, "bus_ratio": (1.2, 1.8), "crest_db": (15.0, 20.0),
+             "amp_drive": (0.0, 2.0), "drum_saturation": 0.0, "tilt": (-2.0, 0.5)},
+    # high amp gain, tight room, bright and loud
+    "Metal": {"room": (0.2, 0.45), "damping": (0.3, 0.6), "sends": {"voice": 0.2, "drums": 0.1, "synth": 0.2,
+              "strings": 0.2}, "send_default": 0.06, "bus_ratio": (3.0, 5.0), "crest_db": (9.0, 11.5),
+              "amp_drive": (24.0, 38.0), "drum_saturation": 0.5, "tilt": (0.5, 3.0), "bass_drive": 0.8},
+    # warm, bass-heavy; dub echoes on the skank, the keys and the snare
+    "Reggae": {"room": (0.3, 0.6), "damping": (0.4, 0.7), "sends": {"drums": 0.15, "guitar": 0.2, "keys": 0.15,
+               "voice": 0.25, "winds": 0.2}, "send_default": 0.08, "bus_ratio": (2.0, 3.5), "crest_db": (11.0, 14.5),
+               "amp_drive": (2.0, 6.0), "drum_saturation": 0.3, "tilt": (-1.5, 1.0),
+               "dub_delay": {"guitar": 0.7, "keys": 0.35, "drums": 0.4, "winds": 0.4}},
 }
 
 
@@ -105,9 +147,10 @@ def _stem_chain(fam: str, part: Part | None, genre: str, arr: Arrangement, rng: 
                              resonance=_u(rng, (0.1, 0.5)), drive=_u(rng, (1.0, 3.0))))
         else:
             chain.append(_fx("LowpassFilter", cutoff_frequency_hz=_u(rng, (2500, 6000))))
-        chain.append(_fx("Compressor", threshold_db=-_u(rng, (14, 24)), ratio=_u(rng, (3, 8)),
-                         attack_ms=_u(rng, (5, 20)), release_ms=_u(rng, (80, 200))))
-        if genre in ("Rock", "Funk", "Electronica") and rng.random() < 0.6:
+        if prod.get("bass_compression", True):
+            chain.append(_fx("Compressor", threshold_db=-_u(rng, (14, 24)), ratio=_u(rng, (3, 8)),
+                             attack_ms=_u(rng, (5, 20)), release_ms=_u(rng, (80, 200))))
+        if prod.get("bass_drive", 0.0) > 0 and rng.random() < prod["bass_drive"]:
             chain.append(_fx("Distortion", drive_db=_u(rng, (4, 12)), mix=_u(rng, (0.15, 0.4))))
     elif fam == "drive_guitar":  # amp, then cabinet: band-limited, mid-forward
         chain.append(_fx("HighpassFilter", cutoff_frequency_hz=_u(rng, (80, 130))))
@@ -121,7 +164,7 @@ def _stem_chain(fam: str, part: Part | None, genre: str, arr: Arrangement, rng: 
         chain.append(_fx("HighpassFilter", cutoff_frequency_hz=_u(rng, (90, 150))))
         chain.append(_fx("Compressor", threshold_db=-_u(rng, (12, 20)), ratio=_u(rng, (2, 4)),
                          attack_ms=_u(rng, (5, 15)), release_ms=_u(rng, (80, 160))))
-        if genre in ("Funk", "Rock", "Pop") and rng.random() < 0.5:
+        if prod.get("guitar_crunch", 0.0) > 0 and rng.random() < prod["guitar_crunch"]:
             chain.append(_fx("Distortion", drive_db=_u(rng, (2, 9)), mix=_u(rng, (0.2, 0.6))))
         if rng.random() < 0.5:
             chain.append(_fx("Phaser", rate_hz=_u(rng, (0.3, 2.0)), depth=_u(rng, (0.3, 0.7)),
@@ -156,11 +199,21 @@ def _stem_chain(fam: str, part: Part | None, genre: str, arr: Arrangement, rng: 
         chain.append(_fx("HighpassFilter", cutoff_frequency_hz=_u(rng, (40, 120))))
         chain.append(_fx("PeakFilter", cutoff_frequency_hz=_u(rng, (250, 500)), gain_db=-_u(rng, (0.5, 3.0)), q=1.0))
         chain.append(_fx("HighShelfFilter", cutoff_frequency_hz=_u(rng, (5000, 9000)), gain_db=_u(rng, (-1.0, 3.0))))
-        if genre != "Orchestral":
+        if prod.get("stem_compression", True):
             chain.append(_fx("Compressor", threshold_db=-_u(rng, (10, 20)), ratio=_u(rng, (1.5, 3.0)),
                              attack_ms=_u(rng, (10, 30)), release_ms=_u(rng, (100, 250))))
         if fam == "keys" and part is not None and part.program in (4, 5, 16, 17, 18) and rng.random() < 0.5:
             chain.append(_fx("Chorus", rate_hz=_u(rng, (0.3, 1.0)), depth=_u(rng, (0.1, 0.3)), mix=_u(rng, (0.2, 0.4))))
+    if prod.get("sample_lofi", 0.0) > 0 and fam in ("keys", "strings", "synth") and rng.random() < prod["sample_lofi"]:
+        # a sampled loop: band-limited like an old record, bit-reduced like an early sampler
+        chain.append(_fx("HighpassFilter", cutoff_frequency_hz=_u(rng, (150, 350))))
+        chain.append(_fx("LowpassFilter", cutoff_frequency_hz=_u(rng, (2500, 5000))))
+        chain.append(_fx("Bitcrush", bit_depth=_u(rng, (8.0, 11.0)), mix=_u(rng, (0.4, 0.8))))
+    dub = prod.get("dub_delay", {}).get(fam, 0.0)
+    if dub > 0 and rng.random() < dub:
+        beat = 60.0 / arr.tempo
+        chain.append(_fx("Delay", delay_seconds=beat * float(rng.choice([0.75, 0.5, 1.0])),
+                         feedback=_u(rng, (0.35, 0.55)), mix=_u(rng, (0.12, 0.3) if fam == "drums" else (0.2, 0.4))))
     return chain
 
 
@@ -316,7 +369,7 @@ def apply_effects(audio: np.ndarray, arrangement: Arrangement, sample_rate: int)
 
     out = np.asarray(audio, dtype=np.float32)
     if arrangement.reverb > 0:
-        big = arrangement.reverb >= 0.45 or GENRE_STYLES[arrangement.genre].expressive
+        big = arrangement.reverb >= 0.45 or style_for(arrangement.genre, arrangement.variant).expressive
         verb = pedalboard.Reverb(room_size=0.85 if big else 0.6, damping=0.5, wet_level=float(arrangement.reverb),
                                  dry_level=float(1.0 - 0.35 * arrangement.reverb), width=1.0)
         out = verb(out[None, :], sample_rate, reset=True)[0].astype(np.float32)

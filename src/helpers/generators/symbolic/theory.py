@@ -14,10 +14,11 @@ MODE_SCALES: dict[str, tuple[int, ...]] = {
     "minor": (0, 2, 3, 5, 7, 8, 10),
     "dorian": (0, 2, 3, 5, 7, 9, 10),
     "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
 }
 
 #: modes whose third is minor
-MINOR_MODES = frozenset({"minor", "dorian"})
+MINOR_MODES = frozenset({"minor", "dorian", "phrygian"})
 
 CHORD_INTERVALS: dict[str, tuple[int, ...]] = {
     "maj": (0, 4, 7),
@@ -39,12 +40,15 @@ CHORD_INTERVALS: dict[str, tuple[int, ...]] = {
     "m6": (0, 3, 7, 9),
     "dim7": (0, 3, 6, 9),
     "m7b5": (0, 3, 6, 10),
+    "maj9": (0, 4, 7, 11, 14),
+    "13": (0, 4, 7, 10, 14, 21),
 }
 
 _CHORD_SUFFIX = {
     "maj": "", "min": "m", "dim": "dim", "aug": "aug", "5": "5", "7": "7", "maj7": "maj7",
     "m7": "m7", "9": "9", "m9": "m9", "add9": "add9", "madd9": "madd9", "sus2": "sus2",
     "sus4": "sus4", "7sus4": "7sus4", "6": "6", "m6": "m6", "dim7": "dim7", "m7b5": "m7b5",
+    "maj9": "maj9", "13": "13",
 }
 
 _ROMAN_DEGREES = {"I": 0, "II": 2, "III": 4, "IV": 5, "V": 7, "VI": 9, "VII": 11}
@@ -54,7 +58,7 @@ _ROMAN_SUFFIX: dict[tuple[str, bool], str] = {
     ("", False): "maj", ("", True): "min",
     ("5", False): "5", ("5", True): "5",
     ("7", False): "7", ("7", True): "m7",
-    ("maj7", False): "maj7",
+    ("maj7", False): "maj7", ("maj9", False): "maj9", ("13", False): "13",
     ("9", False): "9", ("9", True): "m9",
     ("add9", False): "add9", ("add9", True): "madd9",
     ("sus2", False): "sus2", ("sus4", False): "sus4", ("7sus4", False): "7sus4",
@@ -124,6 +128,16 @@ def parse_roman(token: str) -> Chord:
     return Chord(symbol=token, root=root % 12, quality=quality, inversion=inv)
 
 
+#: rootless (jazz piano) voicings: chord tones above the root, the root left to the bass; the fifth
+#: gives way to the ninth and, on dominants, the thirteenth
+ROOTLESS_INTERVALS: dict[str, tuple[int, ...]] = {
+    "maj": (4, 7, 9, 14), "6": (4, 7, 9, 14), "maj7": (4, 7, 11, 14), "maj9": (4, 7, 11, 14),
+    "7": (4, 9, 10, 14), "9": (4, 9, 10, 14), "13": (4, 9, 10, 14), "7sus4": (5, 9, 10, 14),
+    "min": (3, 7, 10, 14), "m7": (3, 7, 10, 14), "m9": (3, 7, 10, 14), "m6": (3, 7, 9, 14),
+    "m7b5": (3, 6, 10, 17), "dim": (3, 6, 9, 12), "dim7": (3, 6, 9, 12), "aug": (4, 8, 10, 14),
+}
+
+
 def _nearest(pc: int, centre: int) -> int:
     """The MIDI pitch of pitch class ``pc`` nearest to ``centre``."""
     below = centre - ((centre - pc) % 12)
@@ -169,7 +183,8 @@ def voice_chord(chord: Chord, key: int, scale: Sequence[int], style: str, centre
     Styles: ``close`` / ``open`` (drop-2) with smooth voice leading from ``prev``,
     ``power`` (root, fifth, octave), ``guitar`` (barre-chord shape), ``shell``
     (upper structure without the root, for funk comping) and ``spread``
-    (orchestral: the bass note an octave below a close voicing). ``max_notes``
+    (orchestral: the bass note an octave below a close voicing), ``rootless``
+    (jazz comping: third, seventh and extensions, see :data:`ROOTLESS_INTERVALS`). ``max_notes``
     caps the chord tones of close/open/shell/spread voicings.
     """
     root_pc = (key + chord.root) % 12
@@ -178,6 +193,11 @@ def voice_chord(chord: Chord, key: int, scale: Sequence[int], style: str, centre
         fifth = 6 if chord.quality in ("dim", "dim7", "m7b5") else 7
         return [root, root + fifth, root + 12]
     ivs = chord.intervals(scale)
+    if style == "rootless":
+        rootless = ROOTLESS_INTERVALS.get(chord.quality, ivs[1:] if len(ivs) > 2 else ivs)
+        pcs = [(root_pc + iv) % 12 for iv in rootless]
+        cands = _close_voicings(pcs, centre)
+        return min(cands, key=lambda c: _voice_leading_cost(c, prev) + 0.35 * abs(sum(c) / len(c) - centre))
     if style == "guitar":
         root = 40 + (root_pc - 4) % 12
         third = ivs[1] if len(ivs) > 1 else 4
