@@ -224,3 +224,20 @@ def test_generator_options_are_checked():
         S.SymbolicGenerator(soundfont_per="song")
     with pytest.raises(ValueError, match="vocals"):
         S.SymbolicGenerator(vocals="yes")
+
+
+def test_calibrated_stem_levels_do_not_depend_on_the_soundfont():
+    from helpers.audio import integrated_loudness
+
+    arr = S.arrange("Rock", "", 4, soundfonts=TIM, double_guitars=True)
+    midi, owners = S.perform(arr, 4.0)
+    stems = S.render_stems(midi, [arr.soundfont] * len(owners), SR, duration_s=4.0)
+    plan = S.plan_production(arr, owners, master=False)
+    plan = dict(plan, reverb=None, stems=[dict(s, chain=[], send=0.0, gain_db=0.0) for s in plan["stems"]])
+    quiet = [s * np.float32(0.05) for s in stems]  # the same parts from a SoundFont 26 dB quieter
+    loud = S.produce(stems, plan, SR)
+    assert integrated_loudness(S.produce(quiet, plan, SR), SR) == pytest.approx(integrated_loudness(loud, SR), abs=0.1)
+    as_played = dict(plan, stems=[dict(s, loudness=None) for s in plan["stems"]])
+    assert integrated_loudness(S.produce(quiet, as_played, SR), SR) < integrated_loudness(loud, SR) - 20
+    with pytest.raises(ValueError, match="stem_levels"):
+        S.plan_production(arr, owners, stem_levels="loud")

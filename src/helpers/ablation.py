@@ -32,7 +32,8 @@ ALL_LAYERS = ("max_pool", "mean_pool", "penultimate", "taggram")
 #: layer choices each arm is scored with
 LAYER_CHOICES = ("max_pool", "mean_pool", "penultimate", "taggram", "max_pool+mean_pool")
 
-_DRY = {"stem_fx": False, "master": False, "vocals": False, "double_guitars": False, "soundfont_per": "clip"}
+_DRY = {"stem_fx": False, "master": False, "vocals": False, "double_guitars": False, "soundfont_per": "clip",
+        "stem_levels": "font"}
 
 #: arm name -> dotted config overrides on top of the profile (generation options are merged)
 ARMS: dict[str, dict[str, Any]] = {
@@ -45,6 +46,7 @@ ARMS: dict[str, dict[str, Any]] = {
     "full - double guitars": {"generation.options": {"double_guitars": False}},
     "full, TimGM6mb only": {"generation.options": {"soundfonts": "timgm6mb"}},
     "full, SoundFont per clip": {"generation.options": {"soundfont_per": "clip"}},
+    "full, stem levels as the SoundFont plays": {"generation.options": {"stem_levels": "font"}},
     "full + loudness spread": {"generation.options": {}, "generation.loudness_lufs": [-24.0, -9.0]},
 }
 

@@ -22,11 +22,13 @@ PRODUCTION_DEFAULTS: dict[str, Any] = {
     "vocals": True,           # vocal-like lead lines (voice patches, sung phrasing, vibrato)
     "double_guitars": True,   # double-tracked rhythm guitar in Rock and Metal
     "soundfont_per": "part",  # "part": each part draws its SoundFont; "clip": one per clip
+    "stem_levels": "calibrated",  # "calibrated": stems at their family's loudness; "font": as the SoundFont plays
 }
 
 
 def synthesize(arrangement: Arrangement, duration_s: float = 10.0, sample_rate: int = 32000, *,
-               cache: SoundFontCache | None = None, stem_fx: bool = True, master: bool = True) -> np.ndarray:
+               cache: SoundFontCache | None = None, stem_fx: bool = True, master: bool = True,
+               stem_levels: str = "calibrated") -> np.ndarray:
     """Arrangement -> mono float32 audio of ``duration_s`` seconds.
 
     With ``stem_fx`` or ``master`` each instrument is rendered as its own stem
@@ -42,7 +44,7 @@ def synthesize(arrangement: Arrangement, duration_s: float = 10.0, sample_rate: 
     fonts = [(arrangement.drum_soundfont or arrangement.soundfont) if part is None else
              (part.soundfont or arrangement.soundfont) for part, _ in owners]
     stems = render_stems(midi, fonts, sample_rate, duration_s=duration_s, cache=cache)
-    plan = plan_production(arrangement, owners, stem_fx=stem_fx, master=master)
+    plan = plan_production(arrangement, owners, stem_fx=stem_fx, master=master, stem_levels=stem_levels)
     return produce(stems, plan, sample_rate)
 
 
@@ -85,6 +87,9 @@ class SymbolicGenerator(Generator):
         for key in ("stem_fx", "master", "vocals", "double_guitars"):
             if not isinstance(self.options[key], bool):
                 raise ValueError(f"symbolic option {key} must be true or false, got {self.options[key]!r}")
+        if self.options["stem_levels"] not in ("calibrated", "font"):
+            raise ValueError(f"symbolic option stem_levels must be 'calibrated' or 'font', "
+                             f"got {self.options['stem_levels']!r}")
         if self.options["soundfont_per"] not in ("clip", "part"):
             raise ValueError(f"symbolic option soundfont_per must be 'clip' or 'part', "
                              f"got {self.options['soundfont_per']!r}")
@@ -107,7 +112,8 @@ class SymbolicGenerator(Generator):
     def generate_one(self, request: ClipRequest) -> np.ndarray:
         """Render one request: mono float32, ``duration_s`` long, at :attr:`sample_rate`."""
         return synthesize(self.arrangement(request), self.duration_s, self._sample_rate, cache=self._cache,
-                          stem_fx=self.options["stem_fx"], master=self.options["master"])
+                          stem_fx=self.options["stem_fx"], master=self.options["master"],
+                          stem_levels=self.options["stem_levels"])
 
     def generate_batch(self, requests: Sequence[ClipRequest]) -> list[np.ndarray]:
         for r in requests:  # a genre this backend cannot make fails the batch before any rendering

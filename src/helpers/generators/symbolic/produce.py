@@ -217,20 +217,45 @@ def _stem_chain(fam: str, part: Part | None, genre: str, arr: Arrangement, rng: 
     return chain
 
 
+#: loudness (LUFS, before the master) a stem is brought to with ``stem_levels="calibrated"``, by family;
+#: the same program can differ by up to ~19 dB between SoundFonts, so the dry level says little
+STEM_LOUDNESS: dict[str, float] = {"drums": -20.0, "bass": -22.0, "synth_bass": -22.0, "drive_guitar": -23.0,
+                                   "guitar": -25.0, "keys": -25.0, "synth": -25.0, "voice": -21.5,
+                                   "strings": -25.0, "winds": -24.0, "other": -27.0}
+#: offsets by role (a pad sits under a lead)
+ROLE_LOUDNESS: dict[str, float] = {"pad": -2.5, "counter": -2.0, "arp": -1.0, "bells": -3.0, "lead": 1.0,
+                                   "stabs": -1.0}
+
+
+def _stem_loudness(fam: str, part: Part | None, take: int, doubled: bool) -> float:
+    level = STEM_LOUDNESS.get(fam, -25.0)
+    if part is not None:
+        level += ROLE_LOUDNESS.get(part.role, 0.0) + 20 * np.log10(max(part.level, 0.05) / 0.7)
+        if doubled:
+            level -= 3.0  # two takes add up
+    return float(level)
+
+
 def plan_production(arr: Arrangement, owners: Sequence[tuple[Part | None, int]], *, stem_fx: bool = True,
-                    master: bool = True) -> dict:
+                    master: bool = True, stem_levels: str = "calibrated") -> dict:
     """Draw the whole production of a clip from its seed.
 
     Args:
         owners: who plays each stem, as :func:`perform.perform` returns it.
         stem_fx: effect chains per stem and a reverb send (else the stems are only summed).
         master: bus compressor, tone tilt and limiter on the mix.
+        stem_levels: ``"calibrated"``: each stem brought to its family's and role's loudness
+            (:data:`STEM_LOUDNESS`), whatever its SoundFont; ``"font"``: each stem keeps its dry level,
+            as the SoundFont plays it.
     Returns:
         ``{"stems": [{"family", "gain_db", "send", "chain": [...]}, ...], "reverb": {...} or None,
         "master": {...} or None, "lofi": bool}`` (plain data).
     """
+    if stem_levels not in ("calibrated", "font"):
+        raise ValueError(f"stem_levels must be 'calibrated' or 'font', got {stem_levels!r}")
     prod = GENRE_PRODUCTION.get(arr.genre, GENRE_PRODUCTION["Pop"])
     rng = _rng(arr.seed, _STREAM_EFFECTS + 10)
+    doubled = {id(part) for part, take in owners if take == 1}
     stems = []
     for part, take in owners:
         fam = family(part)
@@ -238,7 +263,9 @@ def plan_production(arr: Arrangement, owners: Sequence[tuple[Part | None, int]],
         chain = _stem_chain(fam, part, arr.genre, arr, srng, prod) if stem_fx else []
         send = prod["sends"].get(fam, prod["send_default"]) * float(srng.uniform(0.6, 1.4)) if stem_fx else 0.0
         stems.append({"family": fam, "take": int(take), "gain_db": round(float(srng.uniform(-2.0, 2.0)), 3)
-                      if stem_fx else 0.0, "send": round(send, 4), "chain": chain})
+                      if stem_fx else 0.0, "send": round(send, 4), "chain": chain,
+                      "loudness": round(_stem_loudness(fam, part, take, id(part) in doubled), 3)
+                      if stem_levels == "calibrated" else None})
     reverb = None
     if stem_fx:
         calm = 1.15 if arr.calm else 1.0
@@ -293,9 +320,10 @@ def _rms(x: np.ndarray) -> float:
 def produce(stems: Sequence[np.ndarray], plan: dict, sr: int) -> np.ndarray:
     """Mix ``stems`` (mono float32, equal length) through ``plan`` (from :func:`plan_production`).
 
-    Each processed stem is brought back to its dry RMS (so the arrangement's
-    balance holds) times its drawn gain; the reverb return, bus compressor,
-    tone shelves and limiter follow. Returns mono float32 of the stems' length.
+    Each processed stem is brought to its planned loudness (or, without one,
+    back to its dry RMS), times its drawn gain; the reverb return, bus
+    compressor, tone shelves and limiter follow. Returns mono float32 of the
+    stems' length.
     """
     if len(stems) != len(plan["stems"]):
         raise ValueError(f"plan has {len(plan['stems'])} stems, got {len(stems)} audio stems")
@@ -307,7 +335,14 @@ def produce(stems: Sequence[np.ndarray], plan: dict, sr: int) -> np.ndarray:
         if dry_rms <= 0:
             continue
         wet = _run_chain(audio, spec["chain"], sr) if spec["chain"] else audio
-        wet = wet * np.float32(dry_rms / max(_rms(wet), 1e-12) * 10 ** (spec["gain_db"] / 20))
+        if spec.get("loudness") is not None:
+            from ...audio import integrated_loudness
+
+            now = integrated_loudness(wet, sr)
+            gain_db = (spec["loudness"] - now if np.isfinite(now) else 0.0) + spec["gain_db"]
+        else:
+            gain_db = 20 * np.log10(dry_rms / max(_rms(wet), 1e-12)) + spec["gain_db"]
+        wet = wet * np.float32(10 ** (gain_db / 20))
         mix += wet
         if spec["send"]:
             send += wet * np.float32(spec["send"])
