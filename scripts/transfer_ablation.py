@@ -28,7 +28,8 @@ def main(argv=None) -> int:
     p.add_argument("--arms", nargs="*", default=list(ARMS), help=f"arms to run (default all): {list(ARMS)}")
     p.add_argument("--clips-per-genre", type=int, default=100)
     p.add_argument("--seeds", type=int, default=5, help="classifier seeds per layer choice")
-    p.add_argument("--layers", nargs="*", default=list(LAYER_CHOICES))
+    p.add_argument("--layers", nargs="*", default=["max_pool", "penultimate", "max_pool+mean_pool"],
+                   help=f"musicnn layer choices to score (any of {list(LAYER_CHOICES)})")
     p.add_argument("--profile", default="offline")
     p.add_argument("--out", default=str(PROJECT_ROOT / "benchmarks" / "results" / "transfer_ablation"))
     p.add_argument("--figure", nargs=2, metavar=("ARM_BEFORE", "ARM_AFTER"),
@@ -36,6 +37,9 @@ def main(argv=None) -> int:
                    help="two arms whose real and synthetic embeddings are drawn side by side")
     p.add_argument("--figure-layer", default="max_pool")
     a = p.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)  # small MLPs and 2-core machines: one thread; more only oversubscribes
     unknown = [x for x in a.arms if x not in ARMS]
     if unknown:
         p.error(f"unknown arm(s) {unknown}; known: {list(ARMS)}")
