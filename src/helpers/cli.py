@@ -368,7 +368,7 @@ def _info(args) -> int:
     rows = [("project", str(_root())), ("code", str(Path(helpers.__file__).parent)),
             ("python", sys.executable),
             ("kernel", f"{spec} ({'registered' if (spec / 'kernel.json').is_file() else 'not registered yet: ./synthmir kernel'})"),
-            ("run folder", f"{load_config(args.profile).run_path} (profile {args.profile})")]
+            ("runs", f"{load_config(args.profile).run_path} (profile {args.profile})")]
     for key, value in rows:
         print(f"{key:<11} {value}")
     return 0

@@ -164,7 +164,7 @@ class LineBar(_std_tqdm):
         return True
 
     def close(self):
-        if self.disable:
+        if getattr(self, "disable", True):  # closed already, or __init__ failed
             return
         self.leave = False  # tqdm's own last line would repeat the progress line; ours sums up
         super().close()
