@@ -103,7 +103,7 @@ def test_lab_dry_run_shows_jupyterlab_on_the_notebooks_with_the_kernel(capsys):
     assert f"SYNTHMIR_ROOT={ROOT}" in env
     assert any(line.startswith(f"PYTHONPATH={ROOT / 'src'}") for line in env)
     words = command.split()
-    assert words[:4] == [sys.executable, "-m", "jupyter", "lab"]
+    assert words[:3] == [sys.executable, "-m", "jupyterlab"]
     for word in (f"--ServerApp.root_dir={ROOT}", "--LabApp.default_url=/lab/tree/notebooks",
                  "--MultiKernelManager.default_kernel_name=synthmir", "--ServerApp.port=8899", "--no-browser"):
         assert word in words

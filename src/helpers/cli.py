@@ -289,7 +289,7 @@ def lab_command(port: int | None = None, no_browser: bool = False, extra: list[s
     from .kernel import KERNEL_NAME
 
     root = _root()
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}",
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
            "--LabApp.default_url=/lab/tree/notebooks",
            f"--MultiKernelManager.default_kernel_name={KERNEL_NAME}"]
     if port:
