@@ -77,7 +77,7 @@ for nb in "${NOTEBOOKS[@]}"; do
   t0=$(date +%s)
   status=0
   papermill "$nb" "$OUT_NB/$name.ipynb" --cwd "$ROOT/notebooks" -k synthmir \
-    -p profile "$PROFILE" "${PARAMS[@]}" --no-progress-bar --stderr-file - || status=$?
+    -p profile "$PROFILE" "${PARAMS[@]}" --no-progress-bar --stderr-file - --log-level WARNING || status=$?
   # the HTML report (also of a failed notebook), the index, and what the stage did
   done_line="$(python -m helpers.cli report --profile "$PROFILE" --run-dir "$RUN_DIR" --out "$OUT_HTML" \
     --notebook "$name" --since "$t0")"

@@ -23,11 +23,11 @@ LAUNCHERS = ("none", "local", "slurm")
 EXAMPLES = {
     "main": """
         first steps:
-          ./synthmir run --profile smoke         the whole study, tiny (a minute): notebooks -> reports/smoke/
+          ./synthmir run --profile smoke         the whole study, tiny (minutes): notebooks -> reports/smoke/
           ./synthmir run                         the offline study -> reports/offline/index.html
           ./synthmir lab                         JupyterLab on the notebooks (kernel "SynthMIR")
           ./synthmir realbench fetch --manifest ../shared/realbench-dev/manifest.csv --out data/realbench-dev
-          ./synthmir evaluate --real-data data/realbench-dev
+          ./synthmir run -p real_data data/realbench-dev    the study, evaluated on those recordings too
           ./synthmir report --profile offline    re-render the reports and their index
           ./synthmir info                        which code, venv, kernel and run folder this clone uses
 
