@@ -80,7 +80,7 @@ for nb in "${NOTEBOOKS[@]}"; do
     -p profile "$PROFILE" "${PARAMS[@]}" --no-progress-bar --stderr-file - --log-level WARNING || status=$?
   # the HTML report (also of a failed notebook), the index, and what the stage did
   done_line="$(python -m helpers.cli report --profile "$PROFILE" --run-dir "$RUN_DIR" --out "$OUT_HTML" \
-    --notebook "$name" --since "$t0")"
+    --notebook "$name" --since "$t0")" || done_line="$name: no report (see the error above) -> -"
   if [ "$status" -ne 0 ]; then
     echo "=== $name stopped (see the error above, or its report: ${done_line##*-> }); what earlier stages made is kept: fix and run the same command again ===" >&2
     exit "$status"
