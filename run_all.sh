@@ -7,20 +7,30 @@
 #   ./run_all.sh -p real_data data/realbench-dev   evaluate on real recordings too
 #   ./run_all.sh -p real_data gtzan:/data/gtzan    ... read in a dataset's own layout (gtzan, fma, mtg-jamendo)
 #   ./run_all.sh --from 03                         start at a later notebook
+#   ./run_all.sh --studies                         then the studies 06..09 (those that exist)
+#   ./run_all.sh --reports /tmp/r                  HTML elsewhere (default reports/<profile>/)
 #
-# Executed notebooks go to runs/<profile>/notebooks/, HTML to reports/<profile>/.
-# Every stage resumes: after a crash or kill, run the same command again.
+# Executed notebooks go to runs/<profile>/notebooks/, HTML to reports/<profile>/
+# with an index.html. Long stages print progress lines (count, rate, time left;
+# SYNTHMIR_PROGRESS=off|bar|lines, SYNTHMIR_PROGRESS_INTERVAL=seconds) and each
+# notebook ends with a summary line. Every stage resumes: after a crash or
+# kill, run the same command again.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PROFILE=offline
 FROM=01
 PARAMS=()
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+STUDIES=0
+OUT_HTML=
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --profile) PROFILE="$2"; shift 2 ;;
     --profile=*) PROFILE="${1#*=}"; shift ;;
     --from) FROM="$2"; shift 2 ;;
+    --studies) STUDIES=1; shift ;;
+    --reports) [ $# -ge 2 ] || { echo "run_all.sh: --reports needs a folder" >&2; exit 2; }
+      case "$2" in /*) OUT_HTML="$2" ;; *) OUT_HTML="$(pwd)/$2" ;; esac; shift 2 ;;
     -p|--parameters)
       [ $# -ge 3 ] || { echo "run_all.sh: -p needs NAME VALUE" >&2; exit 2; }
       name="$2"; value="$3"
@@ -43,6 +53,10 @@ VENV="$("$ROOT/scripts/setup_env.sh")"
 export PATH="$VENV/bin:$PATH"
 export PYTHONPATH="$ROOT/src${PYTHONPATH:+:$PYTHONPATH}"  # this clone's code, whatever the shared venv holds
 export PYTHONUNBUFFERED=1
+# a kernel under papermill has no terminal: progress as plain lines on its stderr,
+# which papermill passes on (--stderr-file -) to this terminal
+export SYNTHMIR_PROGRESS="${SYNTHMIR_PROGRESS:-lines}"
+python -m helpers.kernel >/dev/null  # the "SynthMIR" kernel the notebooks name (idempotent)
 RUN_DIR="$("$VENV/bin/python" - "$PROFILE" "${PARAMS[@]}" <<'PY'
 import sys
 from helpers.config import load_config
@@ -53,22 +67,28 @@ print(load_config(sys.argv[1], run_dir=None if run_dir in (None, "None") else ru
 PY
 )"
 OUT_NB="$RUN_DIR/notebooks"
-OUT_HTML="$ROOT/reports/$PROFILE"
+OUT_HTML="${OUT_HTML:-$ROOT/reports/$PROFILE}"
 mkdir -p "$OUT_NB" "$OUT_HTML"
+NOTEBOOKS=("$ROOT"/notebooks/0[1-5]_*.ipynb)
+if [ "$STUDIES" = 1 ]; then
+  for nb in "$ROOT"/notebooks/0[6-9]_*.ipynb; do [ -e "$nb" ] && NOTEBOOKS+=("$nb"); done
+fi
 START=$(date +%s)
-for nb in "$ROOT"/notebooks/0[1-5]_*.ipynb; do
+for nb in "${NOTEBOOKS[@]}"; do
   name="$(basename "$nb" .ipynb)"
   [[ "$name" < "$FROM" ]] && continue
   echo "=== $name (profile $PROFILE) ==="
   t0=$(date +%s)
   status=0
-  papermill "$nb" "$OUT_NB/$name.ipynb" --cwd "$ROOT/notebooks" -k python3 \
-    -p profile "$PROFILE" "${PARAMS[@]}" --progress-bar || status=$?
-  python -c "from helpers.reports import render_html; render_html('$OUT_NB/$name.ipynb', '$OUT_HTML/$name.html')"
+  papermill "$nb" "$OUT_NB/$name.ipynb" --cwd "$ROOT/notebooks" -k synthmir \
+    -p profile "$PROFILE" "${PARAMS[@]}" --no-progress-bar --stderr-file - --log-level WARNING || status=$?
+  # the HTML report (also of a failed notebook), the index, and what the stage did
+  done_line="$(python -m helpers.cli report --profile "$PROFILE" --run-dir "$RUN_DIR" --out "$OUT_HTML" \
+    --notebook "$name" --since "$t0")" || done_line="$name: no report (see the error above) -> -"
   if [ "$status" -ne 0 ]; then
-    echo "=== $name stopped (see the error above, or reports/$PROFILE/$name.html); what earlier stages made is kept: fix and run the same command again ===" >&2
+    echo "=== $name stopped (see the error above, or its report: ${done_line##*-> }); what earlier stages made is kept: fix and run the same command again ===" >&2
     exit "$status"
   fi
-  echo "=== $name done in $(( $(date +%s) - t0 )) s -> reports/$PROFILE/$name.html ==="
+  echo "=== $done_line ($(( $(date +%s) - t0 )) s in all) ==="
 done
-echo "study finished in $(( $(date +%s) - START )) s; metrics: $RUN_DIR/metrics.json; reports: $OUT_HTML"
+echo "study finished in $(( $(date +%s) - START )) s; metrics: $RUN_DIR/metrics.json; reports: $OUT_HTML/index.html"

@@ -66,3 +66,40 @@ def tone_cfg():
     from helpers.config import GenerationConfig
 
     return GenerationConfig(backend="tone", duration_s=2.0, sample_rate=32000, batch_size=3, workers=1)
+
+
+# --- the smoke study, run once per session (tests/test_notebooks.py, tests/test_browser.py) -----
+
+@pytest.fixture(scope="session")
+def smoke_study(tmp_path_factory):
+    """``./run_all.sh --profile smoke`` as the README shows it, on a tiny real benchmark
+    (25 s symbolic tracks with unseen seeds, plus one too short to use), with
+    reports in a temporary folder. Returns a namespace: ``run``, ``reports``,
+    ``real``, ``output`` (what the terminal showed), ``returncode``."""
+    import os
+    import subprocess
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import soundfile as sf
+
+    from helpers.generation import ClipRequest, load_generator
+
+    root = Path(__file__).resolve().parents[1]
+    tmp = tmp_path_factory.mktemp("smoke")
+    real = tmp / "real"
+    gen = load_generator("symbolic", duration_s=25.0)
+    for genre in GENRE_FREQ:
+        reqs = [ClipRequest(f"{genre}-{i}", genre, "a test track", f"A {genre} track.", 10_000 + i) for i in range(2)]
+        for r, audio in zip(reqs, gen.generate_batch(reqs)):
+            (real / genre.lower()).mkdir(parents=True, exist_ok=True)
+            sf.write(real / genre.lower() / f"{r.id}.wav", audio, gen.sample_rate)
+    sf.write(real / "rock" / "too-short.wav", np.zeros(16000, np.float32) + 0.1, 16000)
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "SYNTHMIR_PROGRESS")}
+    env["SYNTHMIR_PROGRESS_INTERVAL"] = "0"  # a line per update: the terminal test sees lines however fast the run
+    proc = subprocess.run(["bash", str(root / "run_all.sh"), "--profile", "smoke", "-p", "run_dir", str(tmp / "run"),
+                           "-p", "real_data", str(real), "--reports", str(tmp / "reports")],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=1800)
+    return SimpleNamespace(run=tmp / "run", reports=tmp / "reports", real=real, tmp=tmp,
+                           output=proc.stdout + proc.stderr, stdout=proc.stdout, returncode=proc.returncode)

@@ -122,9 +122,8 @@ def embed_files(items: pd.DataFrame, out_dir: str | Path, name: str, embedder: E
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from tqdm.auto import tqdm
-
     from .data import save_npz
+    from .progress import progress_bar
 
     out_dir = Path(out_dir)
     chunk_dir = out_dir / f"{name}.chunks"
@@ -134,8 +133,8 @@ def embed_files(items: pd.DataFrame, out_dir: str | Path, name: str, embedder: E
     next_chunk = len(list(chunk_dir.glob("chunk-*.npz")))
     sr = embedder.sample_rate
     chunks = [todo.iloc[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
-    bar = tqdm(total=len(items), initial=len(items) - len(todo), unit="file",
-               desc=f"embed {name} ({embedder.name})", disable=not progress)
+    bar = progress_bar(total=len(items), initial=len(items) - len(todo), unit="file",
+                       desc=f"embed {name} ({embedder.name})", progress=progress)
 
     def load_chunk(chunk):
         return [_load_windows(p, sr, window_s, max_windows) for p in chunk["path"]]

@@ -54,17 +54,25 @@ def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], labels:
     }
 
 
+#: what Table 1 shows in a cell with no meaning (the accuracy row's recall and F1)
+BLANK = "—"
+
+
 def table1(metrics: dict) -> pd.DataFrame:
     """The paper's Table 1 layout: Genre | Precision | Recall | F1-Score | Support,
-    then an Accuracy row, in percent."""
+    then a Macro avg and an Accuracy row, in percent (one decimal).
+
+    The accuracy row has its figure under Precision and :data:`BLANK` under
+    Recall and F1 (as the paper leaves them empty), never ``NaN``.
+    """
     rows = [{"Genre": l, "Precision": 100 * m["precision"], "Recall": 100 * m["recall"],
              "F1-Score": 100 * m["f1"], "Support": m["support"]} for l, m in metrics["per_class"].items()]
     rows.append({"Genre": "Macro avg", "Precision": 100 * metrics["macro"]["precision"],
                  "Recall": 100 * metrics["macro"]["recall"], "F1-Score": 100 * metrics["macro"]["f1"],
                  "Support": metrics["n"]})
-    rows.append({"Genre": "Accuracy", "Precision": 100 * metrics["accuracy"], "Recall": np.nan,
-                 "F1-Score": np.nan, "Support": metrics["n"]})
-    return pd.DataFrame(rows).set_index("Genre").round(1)
+    table = pd.DataFrame(rows).set_index("Genre").round(1).astype({"Recall": object, "F1-Score": object})
+    table.loc["Accuracy"] = [round(100 * metrics["accuracy"], 1), BLANK, BLANK, metrics["n"]]
+    return table.astype({"Support": int})
 
 
 def track_scores(window_proba: np.ndarray, track_ids: Sequence[str], classes: Sequence[str],

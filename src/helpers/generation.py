@@ -239,9 +239,8 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
     Returns:
         The manifest of this shard, one row per clip.
     """
-    from tqdm.auto import tqdm
-
     from .data import Stage, manifest_name, parse_shard, shard_file_name, take_shard, write_csv
+    from .progress import progress_bar
 
     out_dir = Path(out_dir)
     stage = Stage(out_dir)
@@ -275,8 +274,8 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
 
     save()
     batches = [pending[i:i + cfg.batch_size] for i in range(0, len(pending), cfg.batch_size)]
-    bar = tqdm(total=len(requests), initial=len(requests) - len(pending), unit="clip",
-               desc=f"generate ({cfg.backend})", disable=not progress)
+    bar = progress_bar(total=len(requests), initial=len(requests) - len(pending), unit="clip",
+                       desc=f"generate ({cfg.backend})", progress=progress)
     with stage.profile(shard_file_name("profile", shard, ".json"), backend=cfg.backend, shard=list(shard),
                        clips_total=len(requests), clips_made=len(pending), batch_size=cfg.batch_size,
                        workers=cfg.workers) as prof:

@@ -30,7 +30,6 @@ import logging
 import math
 import os
 import shlex
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass

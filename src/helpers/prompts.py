@@ -94,7 +94,7 @@ def load_descriptions(source: str | Path = "builtin", genres: Iterable[str] = GE
             if not path.exists():
                 hint = (f"builtin genres: {', '.join(builtin_genres())}; or set prompts.descriptions to a folder "
                         "of <genre>.txt files or a CSV genre,description") if builtin else \
-                    f"one file per genre, named <genre lower>.txt"
+                    "one file per genre, named <genre lower>.txt"
                 raise DescriptionError(f"no descriptions for genre {g!r}: {path} does not exist ({hint})")
             rows.extend(_rows_from_txt(path, g))
     else:

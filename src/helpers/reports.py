@@ -157,16 +157,126 @@ def clip_browser(manifest: pd.DataFrame):
 
 # --- rendering ---------------------------------------------------------------------------
 
-def render_html(notebook: str | Path, html_path: str | Path) -> Path:
-    """Render an executed notebook to one self-contained HTML file (figures and
-    audio embedded; input cells kept, papermill's injected-parameters cell too)."""
+#: shown in a static report where a live widget (e.g. the clip browser) was
+WIDGET_NOTE = ("<p><em>An interactive widget: it runs live in JupyterLab (<code>./synthmir lab</code>); "
+               "a static report cannot show it.</em></p>")
+_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+_TEMPLATE = Path(__file__).parent / "resources" / "report" / "synthmir_report.html.j2"
+
+
+def path_replacements(parameters: dict | None = None, root: str | Path | None = None) -> list[tuple[str, str]]:
+    """Absolute path prefixes and what a shared report shows instead, longest first.
+
+    The project root becomes relative (``runs/offline/...``); an absolute path
+    among the notebook's parameters (``run_dir``, ``real_data``, or inside
+    ``overrides``) outside the project becomes ``…/<its name>`` (a CSV's folder
+    for a CSV); then the venv becomes ``<venv>``, the temp folder ``<tmp>`` and
+    the home folder ``~``.
+    """
+    import sys
+    import tempfile
+
+    from .config import PROJECT_ROOT
+
+    root = Path(root or PROJECT_ROOT)
+    pairs: list[tuple[str, str]] = []
+
+    def add(path: Path, shown: str) -> None:
+        for variant in {str(path), str(path.resolve())}:
+            if len(variant) > 1:  # never "/"
+                pairs.append((variant.rstrip("/"), shown))
+
+    def values(obj):
+        if isinstance(obj, dict):
+            for v in obj.values():
+                yield from values(v)
+        elif isinstance(obj, (list, tuple)):
+            for v in obj:
+                yield from values(v)
+        elif isinstance(obj, str):
+            yield obj
+
+    for value in values(parameters or {}):
+        p = Path(value).expanduser()
+        if not p.is_absolute() or "\n" in value:
+            continue
+        folder = p.parent if p.suffix.lower() == ".csv" else p
+        try:
+            folder.resolve().relative_to(root.resolve())
+            continue  # inside the project: the root's rule below makes it relative
+        except ValueError:
+            add(folder, f"…/{folder.name}")
+    add(root, "")
+    add(Path(sys.prefix), "<venv>")
+    add(Path(tempfile.gettempdir()), "<tmp>")
+    add(Path.home(), "~")
+    return sorted(set(pairs), key=lambda p: -len(p[0]))
+
+
+def relative_paths(text: str, replacements: list[tuple[str, str]]) -> str:
+    """``text`` with every absolute prefix in ``replacements`` replaced (whole
+    path components only); the empty replacement makes a path relative."""
+    import re
+
+    for prefix, shown in replacements:
+        pat = re.escape(prefix)
+        if shown == "":
+            text = re.sub(pat + "/", "", text)
+            text = re.sub(pat + r"(?![\w.-])", ".", text)
+        else:
+            text = re.sub(pat + r"(?![\w.-])", shown, text)
+    return text
+
+
+def _shareable(nb, replacements: list[tuple[str, str]]) -> None:
+    """In place: paths made relative in sources and text outputs; live widgets
+    replaced by :data:`WIDGET_NOTE` (their state is not kept)."""
+    def fix(value):
+        if isinstance(value, str):
+            return relative_paths(value, replacements)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return [relative_paths(v, replacements) for v in value]
+        return value
+
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.source = fix(cell.source)
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out.text = fix(out.text)
+            if "traceback" in out:
+                out.traceback = fix(out.traceback)
+            if "evalue" in out:
+                out.evalue = fix(out.evalue)
+            data = out.get("data")
+            if not data:
+                continue
+            if _WIDGET_MIME in data:
+                out.data = {"text/html": WIDGET_NOTE}
+                continue
+            for mime in list(data):
+                if mime.startswith("text/") or mime.endswith("json"):
+                    data[mime] = fix(data[mime]) if isinstance(data[mime], (str, list)) else data[mime]
+
+
+def render_html(notebook: str | Path, html_path: str | Path, root: str | Path | None = None) -> Path:
+    """Render an executed notebook to one self-contained HTML file, fit for sharing.
+
+    Figures and audio are embedded; input cells are kept, papermill's
+    injected-parameters cell too. Paths are shown relative to the project
+    (see :func:`path_replacements`), live widgets as a note, and the page
+    loads nothing from the network (no MathJax, require.js or widget manager
+    from a CDN: it opens offline without errors).
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
     from .data import atomic_write_text
 
     nb = nbformat.read(str(notebook), as_version=4)
-    exporter = HTMLExporter(embed_images=True)
+    parameters = nb.metadata.get("papermill", {}).get("parameters", {})
+    _shareable(nb, path_replacements(parameters, root))
+    exporter = HTMLExporter(embed_images=True, template_file=_TEMPLATE.name, extra_template_paths=[str(_TEMPLATE.parent)])
     body, _ = exporter.from_notebook_node(nb)
     return atomic_write_text(html_path, body)
 
@@ -188,3 +298,80 @@ def plot_spectrograms(paths: Sequence[str | Path], titles: Sequence[str], sr: in
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# --- the index page -------------------------------------------------------------------------
+
+_INDEX_CSS = """
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; } .sub { color: #666; margin-top: 0; }
+table { border-collapse: collapse; margin: 1rem 0; } td, th { padding: .35rem .8rem; border-bottom: 1px solid #ddd; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; } th { background: #f4f4f4; }
+ol { padding-left: 1.4rem; } li { margin: .3rem 0; } a { color: #0b57d0; } .note { color: #666; font-size: .9rem; }
+"""
+
+
+def _notebook_title(html_file: Path, notebooks_dir: Path) -> str:
+    """The notebook's first heading (``01 · Prompts``), else its file name."""
+    import json
+
+    source = notebooks_dir / f"{html_file.stem}.ipynb"
+    if source.is_file():
+        for cell in json.loads(source.read_text()).get("cells", []):
+            text = "".join(cell.get("source", []))
+            if cell.get("cell_type") == "markdown" and text.lstrip().startswith("#"):
+                return text.lstrip().splitlines()[0].lstrip("#").strip()
+    return html_file.stem
+
+
+def headline_figures(metrics: dict) -> list[tuple[str, str]]:
+    """(what, figure) rows for the index, from a run's ``metrics.json``."""
+    rows = [("profile", str(metrics.get("profile", ""))),
+            ("generator / embedder", f"{metrics.get('generator', '?')} / {metrics.get('embedder', '?')}")]
+    if "train_clips" in metrics:
+        rows.append(("training clips", f"{metrics['train_clips']:,}"))
+    if "best_epoch" in metrics:
+        rows.append(("best epoch (stopped at)", f"{metrics['best_epoch']} ({metrics.get('stopped_epoch', '?')})"))
+    val = metrics.get("synthetic_val")
+    if val:
+        rows.append(("synthetic validation accuracy", f"{100 * val['accuracy']:.1f} % of {val['n']:,} clips (paper: 84.6 %)"))
+    real = metrics.get("real")
+    if real:
+        skipped = f", {real['skipped']} skipped" if real.get("skipped") else ""
+        rows.append(("real-track accuracy", f"{100 * real['accuracy']:.1f} % of {real['tracks']} tracks{skipped} (paper: 92 % of 100)"))
+        rows.append(("real-track macro F1", f"{100 * real['macro']['f1']:.1f} %"))
+    return rows
+
+
+def write_index(reports_dir: str | Path, run_path: str | Path | None = None, title: str = "SynthMIR",
+                notebooks_dir: str | Path | None = None) -> Path:
+    """``reports_dir/index.html``: the headline figures of the run's ``metrics.json``
+    (when there is one) and a link to every ``NN_*.html`` report in ``reports_dir``.
+    Self-contained, no scripts, links relative (the folder can be moved or zipped)."""
+    import json
+    import time
+
+    from .config import PROJECT_ROOT
+    from .data import atomic_write_text
+
+    reports_dir = Path(reports_dir)
+    notebooks_dir = Path(notebooks_dir or PROJECT_ROOT / "notebooks")
+    pages = sorted(p for p in reports_dir.glob("[0-9][0-9]_*.html"))
+    metrics_path = Path(run_path) / "metrics.json" if run_path else None
+    where = f"run folder {relative_paths(str(run_path), path_replacements())}, " if run_path else ""
+    parts = [f"<h1>{html.escape(title)}</h1>",
+             f'<p class="sub">{html.escape(where)}index written {time.strftime("%Y-%m-%d %H:%M")}</p>']
+    if metrics_path and metrics_path.is_file():
+        rows = headline_figures(json.loads(metrics_path.read_text()))
+        cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+        parts.append(f"<h2>Headline figures</h2><table>{cells}</table>")
+    else:
+        parts.append('<p class="note">No metrics yet: 05_evaluate writes them.</p>')
+    links = "".join(f'<li><a href="{html.escape(p.name)}">{html.escape(_notebook_title(p, notebooks_dir))}</a> '
+                    f'<span class="note">({p.stat().st_size / 1e6:.1f} MB)</span></li>' for p in pages)
+    parts.append(f"<h2>Reports</h2><ol>{links}</ol>" if pages else '<p class="note">No reports yet.</p>')
+    parts.append('<p class="note">Each report is one self-contained HTML file (figures and audio embedded).</p>')
+    page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_INDEX_CSS}</style></head>'
+            f'<body>{"".join(parts)}</body></html>\n')
+    return atomic_write_text(reports_dir / "index.html", page)

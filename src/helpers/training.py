@@ -111,7 +111,7 @@ class MLPClassifier:
         (1-based) and ``stopped_epoch_``. Returns self.
         """
         import torch
-        from tqdm.auto import tqdm
+        from .progress import progress_bar
 
         if X_val is None or y_val is None:
             raise ValueError("early stopping needs a validation split: pass X_val and y_val")
@@ -140,7 +140,7 @@ class MLPClassifier:
         gen = torch.Generator().manual_seed(self.seed)
 
         history, best, best_state, wait = [], np.inf, None, 0
-        bar = tqdm(range(1, self.max_epochs + 1), desc="epochs", disable=not progress)
+        bar = progress_bar(range(1, self.max_epochs + 1), progress=progress, desc="train", unit="epoch")
         for epoch in bar:
             model.train()
             order = torch.randperm(len(Xt), generator=gen).to(self.device)
@@ -169,6 +169,7 @@ class MLPClassifier:
                 wait += 1
                 if wait >= self.patience:
                     break
+        bar.close()
         model.load_state_dict(best_state)
         self.model_ = model.eval()
         self.stopped_epoch_ = epoch
