@@ -267,3 +267,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"figure: {png}", file=sys.stderr)
     return 0
 
+
+
+def load_results(path: str | Path | None = None) -> tuple[pd.DataFrame | None, dict]:
+    """The committed ablation table (``benchmarks/results/transfer_ablation.json``) as a DataFrame,
+    with its metadata (data set, clips per genre, seeds, seconds per arm); ``(None, {})`` when absent."""
+    from .config import PROJECT_ROOT
+
+    path = Path(path) if path else PROJECT_ROOT / "benchmarks" / "results" / "transfer_ablation.json"
+    if not path.is_file():
+        return None, {}
+    data = json.loads(path.read_text())
+    table = pd.DataFrame(data["table"])
+    meta = {k: v for k, v in data.items() if k not in ("table", "rows")}
+    return table, meta
