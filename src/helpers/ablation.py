@@ -96,8 +96,7 @@ def score_arm(cfg, layers: Sequence[str] = LAYER_CHOICES, seeds: int = 5, progre
     """
     from .data import write_json
     from .embedding import load_embeddings
-    from .evaluation import classification_metrics, track_scores
-    from .pipeline import make_classifier, real_dir, run_embedding, run_generation, run_prompts, training_data
+    from .pipeline import real_dir, run_embedding, run_generation, run_prompts, training_data
 
     key = hashlib.sha256(json.dumps({"cfg": cfg.to_dict(), "layers": list(layers), "seeds": seeds},
                                     sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -114,6 +113,22 @@ def score_arm(cfg, layers: Sequence[str] = LAYER_CHOICES, seeds: int = 5, progre
     if cfg.evaluation.real_data:
         real = load_embeddings(real_dir(cfg), "real")
         tracks = pd.read_csv(real_dir(cfg) / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a small MLP: more threads only oversubscribe the cores
+    try:
+        rows = _score_layers(cfg, emb, y, tr, va, real, tracks, layers, seeds)
+    finally:
+        torch.set_num_threads(threads)
+    write_json({"key": key, "rows": rows}, cache)
+    return rows
+
+
+def _score_layers(cfg, emb, y, tr, va, real, tracks, layers, seeds) -> list[dict]:
+    from .evaluation import classification_metrics, track_scores
+    from .pipeline import make_classifier
+
     rows = []
     for layer in layers:
         cols = layer_columns(layer)
@@ -129,7 +144,6 @@ def score_arm(cfg, layers: Sequence[str] = LAYER_CHOICES, seeds: int = 5, progre
                            **{f"recall_{g}": m["per_class"][g]["recall"] for g in cfg.genres},
                            **{f"support_{g}": m["per_class"][g]["support"] for g in cfg.genres})
             rows.append(row)
-    write_json({"key": key, "rows": rows}, cache)
     return rows
 
 
@@ -233,9 +247,6 @@ def main(argv: list[str] | None = None) -> int:
                    help="two arms whose real and synthetic embeddings are drawn side by side")
     p.add_argument("--figure-layer", default="max_pool")
     a = p.parse_args(argv)
-    import torch
-
-    torch.set_num_threads(1)  # small MLPs and 2-core machines: one thread; more only oversubscribes
     unknown = [x for x in a.arms if x not in ARMS]
     if unknown:
         p.error(f"unknown arm(s) {unknown}; known: {list(ARMS)}")
