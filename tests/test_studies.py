@@ -100,8 +100,11 @@ def test_plateau_is_the_first_size_after_which_nothing_gains():
                           "gain": [0.2, 0.1, 0.0], "ci_low": [0.1, 0.02, -0.05], "ci_high": [0.3, 0.2, 0.05],
                           "units": 10})
     assert scaling.plateau(steps, "real") == 40
+    assert scaling.detectable_losses(steps, "real") == []
     steps.loc[2, "ci_low"] = 0.01
     assert scaling.plateau(steps, "real") is None
+    steps.loc[1, ["ci_low", "ci_high"]] = [-0.3, -0.01]
+    assert scaling.detectable_losses(steps, "real") == [(20, 40)]
 
 
 # --- mixing -----------------------------------------------------------------------------------------
@@ -132,8 +135,12 @@ def test_group_splits_never_share_a_group_and_test_every_track():
         assert len(pair) in (1, 2)
         if len(pair) == 2:
             assert set(pair[0]["train"]) == set(pair[1]["test"])
+    assert len({tuple(sp["test"]) for sp in splits}) == len(splits) == 6  # repeats draw halves not used before
+    assert mixing.group_splits(tracks, repeats=3, seed=7) == splits  # deterministic
     with pytest.raises(ValueError, match="at least two"):
         mixing.group_splits(tracks.assign(group="one"), 1, 0)
+    two = mixing.group_splits(tracks[tracks["group"].isin(["pkg0", "pkg1"])], repeats=4, seed=0)
+    assert len(two) == 2  # two groups: one pair of halves, whatever the repeats
 
 
 def test_pick_k_is_nested_and_capped_by_what_the_training_side_has():

@@ -165,6 +165,20 @@ def adopt_from(src: Config, dst: Config) -> dict:
     return out
 
 
+def resolve_preset(presets: dict, preset: str | None, profile: str, given: dict) -> dict:
+    """A study's sizes: the notebook's own values (``given``), replaced by
+    ``presets[preset]`` when a preset is named. ``"auto"`` names ``"smoke"`` on
+    the smoke profile (so ``./run_all.sh --profile smoke --studies`` stays
+    small) and nothing otherwise."""
+    if preset == "auto":
+        preset = "smoke" if profile == "smoke" else None
+    if preset is None:
+        return dict(given)
+    if preset not in presets:
+        raise ValueError(f"unknown preset {preset!r}; choose from {sorted(presets)}, 'auto' or None")
+    return {**given, **presets[preset]}
+
+
 # --- data sets ------------------------------------------------------------------------------
 
 @dataclass

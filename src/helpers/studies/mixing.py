@@ -1,9 +1,9 @@
 """Study 07: a few real tracks on top of generated data.
 
-The real tracks are split again and again into two halves by group (2-fold,
-repeated with other seeds; a track's windows and every track of its
-artist/album/package stay on one side); each half is once the training side
-and once the test side. From the training side, k tracks per genre are
+The real tracks are split again and again into two halves by group (a
+track's windows and every track of its artist/album/package stay on one
+side; see :func:`group_splits`); each half is once the training side and
+once the test side. From the training side, k tracks per genre are
 labelled for training (nested in k: the 2 tracks of k=2 include the track of
 k=1); every method is scored on all tracks of the test side, so methods and
 k are compared on the same tracks.
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import warnings
 import zlib
 from dataclasses import dataclass
 
@@ -49,49 +48,60 @@ METHODS = ("generated", "real", "pooled", "weighted", "coral", "finetune")
 
 PRESETS = {
     "smoke": {"ks": [0, 1, 2], "repeats": 1, "seeds": [0]},
-    "medium": {"ks": [0, 1, 2, 5, 10], "repeats": 2, "seeds": [0]},
+    "medium": {"ks": [0, 1, 2, 5, 10], "repeats": 3, "seeds": [0]},
     "full": {"ks": [0, 1, 2, 5, 10], "repeats": 5, "seeds": [0, 1, 2]},
 }
 
 
 def resolve_preset(preset: str | None, profile: str, **given) -> dict:
-    """ks, repeats and seeds from a preset (see :func:`scaling.resolve_preset`)."""
-    from .scaling import _resolve
-
-    return _resolve(PRESETS, preset, profile, given)
+    """ks, repeats and seeds from a preset (see :func:`common.resolve_preset`)."""
+    return common.resolve_preset(PRESETS, preset, profile, given)
 
 
 # --- splits ------------------------------------------------------------------------------------
 
-def group_splits(tracks: pd.DataFrame, repeats: int, seed: int) -> list[dict]:
-    """Repeated 2-fold splits of the real tracks that keep each group on one side.
+def group_splits(tracks: pd.DataFrame, repeats: int, seed: int, candidates: int = 64) -> list[dict]:
+    """Repeated splits of the real tracks into two halves that keep each group on one side.
 
-    ``tracks`` has ``track_id, label, group``. Each repeat draws a grouped,
-    label-stratified 2-fold split (scikit-learn's StratifiedGroupKFold with
-    that repeat's seed) and yields both directions. Returns a list of
-    ``{"split": i, "repeat": r, "train": [track ids], "test": [track ids]}``.
+    ``tracks`` has ``track_id, label, group``. For each repeat, ``candidates``
+    random group orders are dealt greedily to the side with fewer tracks
+    (halves of about equal size); of those not used by an earlier repeat,
+    the one with the most genres on both sides is kept (then the most even
+    one). Each split is used in both directions. Returns a list of
+    ``{"split": i, "repeat": r, "train": [track ids], "test": [track ids]}``
+    (fewer than ``2 * repeats`` when the groups allow fewer distinct halves).
     Raises ``ValueError`` with fewer than two groups.
     """
-    from sklearn.model_selection import StratifiedGroupKFold
-
     groups = tracks["group"].astype(str).to_numpy()
-    if len(set(groups)) < 2:
-        raise ValueError(f"the real tracks form {len(set(groups))} group(s); a split by group needs at least two")
+    names = sorted(set(groups))
+    if len(names) < 2:
+        raise ValueError(f"the real tracks form {len(names)} group(s); a split by group needs at least two")
     ids, labels = tracks["track_id"].astype(str).to_numpy(), tracks["label"].to_numpy()
+    members = {g: np.sort(ids[groups == g]) for g in names}
+    label_of = dict(zip(ids, labels))
+    rng = np.random.default_rng(seed)
     out, seen = [], set()
     for r in range(repeats):
-        with warnings.catch_warnings():  # "least populated class has fewer members than n_splits"
-            warnings.simplefilter("ignore", UserWarning)
-            folds = list(StratifiedGroupKFold(n_splits=2, shuffle=True, random_state=seed + r)
-                         .split(ids, labels, groups))
-        a, b = (np.sort(ids[f[1]]).tolist() for f in folds)
-        if not a or not b:
-            continue
-        for train, test in ((a, b), (b, a)):
-            sig = tuple(test)
-            if sig in seen:  # two repeats may draw the same halves: count each split once
+        best = None
+        for _ in range(candidates):
+            sides: tuple[list, list] = ([], [])
+            for gi in rng.permutation(len(names)):
+                g = names[gi]
+                small = 0 if len(sides[0]) < len(sides[1]) else 1 if len(sides[1]) < len(sides[0]) else int(rng.integers(2))
+                sides[small].extend(members[g].tolist())
+            a, b = sorted(sides[0]), sorted(sides[1])
+            key = frozenset([tuple(a), tuple(b)])
+            if not a or not b or key in seen:
                 continue
-            seen.add(sig)
+            both = len({label_of[t] for t in a} & {label_of[t] for t in b})
+            score = (both, -abs(len(a) - len(b)))
+            if best is None or score > best[0]:
+                best = (score, a, b, key)
+        if best is None:
+            break
+        _, a, b, key = best
+        seen.add(key)
+        for train, test in ((a, b), (b, a)):
             out.append({"split": len(out), "repeat": r, "train": train, "test": test})
     return out
 

@@ -56,10 +56,8 @@ TAG_VOCABULARY = {
 
 
 def resolve_preset(preset: str | None, profile: str, **given) -> dict:
-    """strategy_clips and seeds from a preset (see :func:`scaling.resolve_preset`)."""
-    from .scaling import _resolve
-
-    return _resolve(PRESETS, preset, profile, given)
+    """strategy_clips and seeds from a preset (see :func:`common.resolve_preset`)."""
+    return common.resolve_preset(PRESETS, preset, profile, given)
 
 
 def expand_description(genre: str, description: str, seed: int, n_instruments: int = 3) -> str:

@@ -41,10 +41,8 @@ PRESETS = {
 
 
 def resolve_preset(preset: str | None, profile: str, **given) -> dict:
-    """fractions, seeds and folds from a preset (see :func:`scaling.resolve_preset`)."""
-    from .scaling import _resolve
-
-    return _resolve(PRESETS, preset, profile, given)
+    """fractions, seeds and folds from a preset (see :func:`common.resolve_preset`)."""
+    return common.resolve_preset(PRESETS, preset, profile, given)
 
 
 # --- scores -------------------------------------------------------------------------------------

@@ -30,20 +30,8 @@ PRESETS = {
 
 
 def resolve_preset(preset: str | None, profile: str, **given) -> dict:
-    """The study's sizes and seeds: ``preset`` (``"smoke"``, ``"medium"``,
-    ``"full"``), or with ``"auto"`` the smoke preset on the smoke profile and
-    the notebook's own values otherwise."""
-    return _resolve(PRESETS, preset, profile, given)
-
-
-def _resolve(presets: dict, preset: str | None, profile: str, given: dict) -> dict:
-    if preset == "auto":
-        preset = "smoke" if profile == "smoke" else None
-    if preset is None:
-        return dict(given)
-    if preset not in presets:
-        raise ValueError(f"unknown preset {preset!r}; choose from {sorted(presets)}, 'auto' or None")
-    return {**given, **presets[preset]}
+    """The study's sizes and seeds (see :func:`common.resolve_preset`)."""
+    return common.resolve_preset(PRESETS, preset, profile, given)
 
 
 def clips_needed(max_size: int, val_fraction: float, margin: int = 1) -> int:
@@ -179,9 +167,15 @@ def plateau(steps: pd.DataFrame, set_: str) -> int | None:
     return None
 
 
+def detectable_losses(steps: pd.DataFrame, set_: str) -> list[tuple[int, int]]:
+    """The steps ``(from, to)`` whose gain interval lies below zero: more clips, detectably worse."""
+    rows = steps[(steps["set"] == set_) & (steps["ci_high"] < 0)]
+    return [(int(a), int(b)) for a, b in zip(rows["from"], rows["clips_per_genre"])]
+
+
 def headlines(result: ScalingResult) -> dict:
     """The figures the README quotes, JSON-ready."""
-    out = {"run_folder": str(result.run_path), "sizes": {}, "plateau": {}}
+    out = {"run_folder": str(result.run_path), "sizes": {}, "plateau": {}, "detectable_losses": {}}
     for set_ in ("val", "real"):
         for n in sorted(result.summary["clips_per_genre"].unique()):
             h = common.headline(result.summary, {"clips_per_genre": n}, set_)
@@ -189,4 +183,5 @@ def headlines(result: ScalingResult) -> dict:
                 out["sizes"].setdefault(set_, {})[int(n)] = h
         if (result.steps["set"] == set_).any():
             out["plateau"][set_] = plateau(result.steps, set_)
+            out["detectable_losses"][set_] = detectable_losses(result.steps, set_)
     return out
