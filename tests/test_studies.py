@@ -354,6 +354,18 @@ def test_studies_end_to_end_with_tone_clips_resume_from_their_caches(tmp_path, t
     assert after == before
 
 
+def test_genre_only_prompts_are_split_by_description_not_by_their_one_text(tmp_path, tone_config):
+    # 10 validation folds, and every genre-only clip of a genre shares one "description" text
+    cfg = tone_config(tmp_path / "run", clips=10)
+    cfg.training.val_fraction = 0.1
+    common.run_stages(cfg, progress=False)
+    res = prompt_strategies.run(cfg, ["genre", "paper"], 10, [0], None, progress=False, n_boot=50)
+    genre, paper = (common.load_synthetic(prompt_strategies.strategy_config(cfg, s, 10), split="description_id")
+                    for s in ("genre", "paper"))
+    assert list(genre.ids[genre.val]) == list(paper.ids[paper.val])  # the same clips held out
+    assert set(res.summary["strategy"]) == {"genre", "paper"}
+
+
 def test_studies_without_real_data_still_run(tmp_path, tone_config):
     cfg = tone_config(tmp_path / "run", clips=8)
     syn, real = common.prepare_main(cfg, progress=False)

@@ -216,17 +216,22 @@ def load_synthetic(cfg: Config, split: str = "pipeline") -> SyntheticSet:
     and seed get the same split.
     """
     from ..data import load_clip_manifest
-    from ..pipeline import training_data
+    from ..embedding import load_embeddings
+    from ..pipeline import embedding_dir, training_data
     from ..training import split_train_val
 
-    emb, labels, tr, va = training_data(cfg)
+    if split == "pipeline":
+        emb, labels, tr, va = training_data(cfg)
+    elif split == "description_id":
+        emb = load_embeddings(embedding_dir(cfg), "synthetic")
+    else:
+        raise ValueError(f"split must be 'pipeline' or 'description_id', got {split!r}")
     clips = load_clip_manifest(cfg.run_path).set_index("id").loc[emb["ids"]]
     prompts = pd.read_csv(cfg.run_path / "prompts" / "prompts.csv").set_index("id").loc[emb["ids"]]
     groups = (prompts["genre"] + "|" + prompts["description_id"].astype(str)).to_numpy()
     if split == "description_id":
+        labels = clips["genre"].to_numpy()
         tr, va = split_train_val(labels, groups, cfg.training.val_fraction, cfg.seed)
-    elif split != "pipeline":
-        raise ValueError(f"split must be 'pipeline' or 'description_id', got {split!r}")
     return SyntheticSet(ids=np.asarray(emb["ids"]), X=np.asarray(emb["X"], np.float32), y=labels, groups=groups,
                         train=tr, val=va, paths=clips["path"].to_numpy(), prompts=clips["prompt"].to_numpy(),
                         run_path=cfg.run_path)
