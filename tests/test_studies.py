@@ -299,7 +299,9 @@ def test_adopted_clips_and_embeddings_equal_fresh_ones(tmp_path, tone_config):
     a, b = common.load_synthetic(sub), common.load_synthetic(fresh)
     assert list(a.ids) == list(b.ids)
     np.testing.assert_allclose(a.X, b.X, rtol=1e-5, atol=1e-5)
-    assert common.adopt_from(main, sub) == {"clips": 0, "embeddings": 0}  # never into a folder with clips
+    wavs = sorted((tmp_path / "sub" / "clips").rglob("*.wav"))
+    assert common.adopt_from(main, sub) == adopted  # as recorded: nothing adopted twice into a folder with clips
+    assert sorted((tmp_path / "sub" / "clips").rglob("*.wav")) == wavs
 
 
 def test_write_prompts_refuses_another_table_for_the_same_folder(tmp_path, tone_config):

@@ -117,7 +117,9 @@ def adopt_from(src: Config, dst: Config) -> dict:
     the first resumable chunk of ``dst``'s stage 3. Nothing is adopted into a
     folder that already has clips or embedding chunks of its own.
 
-    Returns ``{"clips": n, "embeddings": m}``.
+    Returns ``{"clips": n, "embeddings": m}``, also recorded in
+    ``<dst run>/adopted.json`` (and returned from there on later calls, when
+    ``dst`` has its clips already).
     """
     from ..data import _plain, load_clip_manifest, save_npz
     from ..embedding import load_embeddings
@@ -126,12 +128,16 @@ def adopt_from(src: Config, dst: Config) -> dict:
 
     out = {"clips": 0, "embeddings": 0}
     src_clips, dst_clips = src.run_path / "clips", dst.run_path / "clips"
+    record = dst.run_path / "adopted.json"
+    if (dst_clips / "metadata.csv").exists() or any(dst_clips.glob("*/*.wav")):
+        if record.exists():
+            stored = json.loads(record.read_text())
+            return {k: int(stored.get(k, 0)) for k in out}
+        return out
     if src.run_path.resolve() == dst.run_path.resolve() or not Stage(src_clips).is_done():
         return out
     src_settings = src_clips / "settings.json"
     if not src_settings.exists() or json.loads(src_settings.read_text()) != _plain(generation_settings(dst.generation)):
-        return out
-    if (dst_clips / "metadata.csv").exists() or any(dst_clips.glob("*/*.wav")):
         return out
     keys = ["id", "genre", "description", "prompt", "seed"]
     a = pd.read_csv(src.run_path / "prompts" / "prompts.csv")[keys]
@@ -162,6 +168,7 @@ def adopt_from(src: Config, dst: Config) -> dict:
         save_npz(chunks / "chunk-00000.npz", files=emb["ids"][keep], ids=emb["ids"][keep],
                  window=emb["window"][keep], X=emb["X"][keep], skipped=np.zeros((0, 3), dtype=str))
         out["embeddings"] = int(keep.sum())
+    write_json({**out, "source": str(src.run_path)}, record)
     return out
 
 
