@@ -48,7 +48,7 @@ METHODS = ("generated", "real", "pooled", "weighted", "coral", "finetune")
 
 PRESETS = {
     "smoke": {"ks": [0, 1, 2], "repeats": 1, "seeds": [0]},
-    "medium": {"ks": [0, 1, 2, 5, 10], "repeats": 3, "seeds": [0]},
+    "medium": {"ks": [0, 1, 2, 5, 10], "repeats": 3, "seeds": [0, 1, 2]},
     "full": {"ks": [0, 1, 2, 5, 10], "repeats": 5, "seeds": [0, 1, 2]},
 }
 
