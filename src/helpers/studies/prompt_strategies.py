@@ -233,6 +233,17 @@ def run(cfg: Config, strategies, clips_per_genre: int, seeds, real: common.RealS
                         {k: v[1] for k, v in prepared.items()})
 
 
+def example_clips(result: PromptResult, ids) -> pd.DataFrame:
+    """The clips ``ids`` under every strategy: ``strategy, id, prompt, path`` (for listening)."""
+    rows = []
+    for strategy, run_path in result.runs.items():
+        clips = pd.read_csv(Path(run_path) / "clips" / "metadata.csv").set_index("id")
+        for cid in ids:
+            rows.append({"strategy": strategy, "id": cid, "prompt": clips.loc[cid, "prompt"],
+                         "path": str(Path(run_path) / "clips" / clips.loc[cid, "file_name"])})
+    return pd.DataFrame(rows)
+
+
 def headlines(result: PromptResult) -> dict:
     out = {"accuracy": {}, "gain_over_paper_real": {}}
     for _, r in result.summary.iterrows():

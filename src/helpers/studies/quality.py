@@ -209,6 +209,21 @@ def headlines(result: QualityResult) -> dict:
     return out
 
 
+def plot_scores(result: QualityResult, scorers):
+    """Histogram of each scorer's values per genre."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(scorers), figsize=(3.2 * len(scorers), 3), squeeze=False)
+    for ax, s in zip(axes[0], scorers):
+        for g, rows in result.scores.groupby("genre"):
+            ax.hist(rows[s], bins=20, histtype="step", label=g)
+        ax.set_title(s)
+        ax.set_xlabel("score (higher: dropped first)")
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def plot(result: QualityResult, set_: str, ax=None, title: str = ""):
     """Accuracy against the fraction dropped, one line per scorer (the
     unfiltered model starts every line)."""

@@ -173,6 +173,23 @@ def detectable_losses(steps: pd.DataFrame, set_: str) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(rows["from"], rows["clips_per_genre"])]
 
 
+def plot(result: ScalingResult):
+    """The learning curve: synthetic validation and real tracks side by side, with intervals."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+    for ax, (set_, title) in zip(axes, [("val", "synthetic validation"), ("real", "real tracks")]):
+        part = result.summary[result.summary["set"] == set_]
+        if len(part):
+            common.plot_intervals(part, "clips_per_genre", ax=ax, logx=True, title=title)
+            ax.set_xlabel("generated training clips per genre")
+        else:
+            ax.set_title(f"{title}: not computed (no real benchmark)")
+            ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
 def headlines(result: ScalingResult) -> dict:
     """The figures the README quotes, JSON-ready."""
     out = {"run_folder": str(result.run_path), "sizes": {}, "plateau": {}, "detectable_losses": {}}
