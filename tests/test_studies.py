@@ -221,6 +221,16 @@ def test_track_groups_prefer_the_group_column_then_the_package_name():
     assert common.track_groups(tracks).tolist() == ["artist1", "pkg-a", "artist2", "Pop/z.wav"]
 
 
+def test_a_csv_benchmark_gives_its_group_column(tmp_path):
+    (tmp_path / "b.csv").write_text("path,label,group\nRock/a.flac,Rock,Artist A\nRock/b.flac,Rock,\n")
+    tracks = pd.DataFrame({"track_id": ["Rock/a.flac", "Rock/b.flac"], "label": "Rock",
+                           "source": ["b.csv:2", "b.csv:3"]})
+    groups = common._csv_groups(str(tmp_path / "b.csv"), tracks)
+    assert groups.iloc[0] == "Artist A" and pd.isna(groups.iloc[1])
+    assert common.track_groups(tracks.assign(group=groups)).tolist() == ["Artist A", "Rock/b.flac"]
+    assert common._csv_groups(str(tmp_path), tracks).isna().all()  # a folder benchmark has no such column
+
+
 def test_result_cache_computes_once_per_key(tmp_path):
     cache = common.ResultCache(tmp_path)
     calls = []

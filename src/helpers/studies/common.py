@@ -297,6 +297,20 @@ def track_groups(tracks: pd.DataFrame) -> pd.Series:
     return derived.astype(str)
 
 
+def _csv_groups(source: str, tracks: pd.DataFrame) -> pd.Series:
+    """The ``group`` column of a CSV benchmark (``path,label,group``), by track,
+    for a track table made by a reader that does not carry it; empty otherwise."""
+    empty = pd.Series([None] * len(tracks), index=tracks.index, dtype=object)
+    path = Path(str(source))
+    if path.suffix.lower() not in (".csv", ".tsv") or not path.is_file():
+        return empty
+    table = pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", dtype=str)
+    if not {"path", "group"} <= set(table.columns):
+        return empty
+    by_path = dict(zip(table["path"].str.strip(), table["group"]))
+    return tracks["track_id"].map(by_path).astype(object)
+
+
 def load_real(cfg: Config) -> RealSet | None:
     """The real benchmark embedded by stage 3 of ``cfg``'s run folder, or
     ``None`` when ``cfg`` names no real benchmark."""
@@ -310,6 +324,8 @@ def load_real(cfg: Config) -> RealSet | None:
         raise FileNotFoundError(f"no real-benchmark embeddings in {rdir}: run stage 3 with real_data first")
     emb = load_embeddings(rdir, "real")
     tracks = pd.read_csv(rdir / "tracks.csv", dtype={"track_id": str})
+    if "group" not in tracks.columns:
+        tracks["group"] = _csv_groups(cfg.evaluation.real_data, tracks)
     tracks["group"] = track_groups(tracks)
     embedded = list(dict.fromkeys(emb["ids"].tolist()))
     tracks = tracks.set_index("track_id").loc[embedded].reset_index()
