@@ -316,11 +316,16 @@ def test_adopted_clips_and_embeddings_equal_fresh_ones(tmp_path, tone_config):
 
 def test_write_prompts_refuses_another_table_for_the_same_folder(tmp_path, tone_config):
     cfg = tone_config(tmp_path / "p", clips=6)
-    base, digest = prompt_strategies.base_table(cfg, 6)
+    base, _ = prompt_strategies.base_table(cfg, 6)
     common.write_prompts(cfg, base, {"strategy": "paper"})
     common.write_prompts(cfg, base, {"strategy": "paper"})  # the same table again: fine
-    with pytest.raises(RuntimeError, match="other settings"):
+    bigger, _ = prompt_strategies.base_table(cfg, 200)  # another size: the shared ids keep their rows
+    assert len(set(bigger["id"]) & set(base["id"])) > 0
+    common.write_prompts(cfg, bigger, {"strategy": "paper"})
+    with pytest.raises(RuntimeError, match="holds another description for clip"):
         common.write_prompts(cfg, prompt_strategies.strategy_table(base, "genre"), {"strategy": "paper"})
+    with pytest.raises(RuntimeError, match="other settings"):
+        common.write_prompts(cfg, base, {"strategy": "rich"})
 
 
 def test_studies_end_to_end_with_tone_clips_resume_from_their_caches(tmp_path, tone_config):

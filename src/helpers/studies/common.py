@@ -48,8 +48,7 @@ def study_dir(cfg: Config, name: str) -> Path:
     return path
 
 
-def derive_config(cfg: Config, run_path: str | os.PathLike, clips_per_genre: int | None = None,
-                  descriptions: str | None = None) -> Config:
+def derive_config(cfg: Config, run_path: str | os.PathLike, clips_per_genre: int | None = None) -> Config:
     """A copy of ``cfg`` for a study's own run folder: same generator, embedder
     and classifier settings; another run folder (and clip count); no real
     benchmark (a study reads the real embeddings of the main run)."""
@@ -58,8 +57,6 @@ def derive_config(cfg: Config, run_path: str | os.PathLike, clips_per_genre: int
     if clips_per_genre is not None:
         sub.prompts.clips_per_genre = int(clips_per_genre)
         sub.prompts.total_clips = None
-    if descriptions is not None:
-        sub.prompts.descriptions = descriptions
     sub.evaluation.real_data = None
     return sub
 
@@ -89,20 +86,32 @@ def run_stages(cfg: Config, progress: bool = True, prompts: bool = True, embedde
 def write_prompts(cfg: Config, table: pd.DataFrame, settings: dict) -> Path:
     """Write a study's own prompts table into ``cfg``'s run folder, as stage 1 would.
 
-    The table's digest is recorded on first use; a different table for the
-    same folder is refused (the clips made from the old one would otherwise
-    be reused by id), naming the folder to delete.
+    ``settings`` must name what the folder is for (e.g. ``{"strategy": ...}``);
+    another purpose is refused. The table may grow or shrink between runs
+    (another clip count), but a clip id the folder already knows must keep
+    its prompt row (genre, description, prompt, seed): otherwise the clip
+    made from the old row would be reused for the new one, so that is
+    refused too, naming the folder to delete.
     """
     from ..prompts import PROMPT_COLUMNS, validate_prompts
 
     table = validate_prompts(table[PROMPT_COLUMNS].reset_index(drop=True), "study prompts")
-    text = table.to_csv(index=False, lineterminator="\n")
     stage = Stage(cfg.run_path / "prompts")
-    stage.check_settings({**settings, "table_sha256": hashlib.sha256(text.encode()).hexdigest()}, "prompts")
+    stage.check_settings(settings, "prompts")
     path = stage.path / "prompts.csv"
+    if path.exists():
+        old = pd.read_csv(path, dtype=str)
+        both = old.merge(table.astype(str), on="id", suffixes=("_old", ""))
+        for col in ("genre", "description", "prompt", "seed"):
+            differs = both[both[f"{col}_old"] != both[col]]
+            if len(differs):
+                raise RuntimeError(f"{path} holds another {col} for clip {differs['id'].iloc[0]!r} "
+                                   f"({differs[col + '_old'].iloc[0]!r} vs {differs[col].iloc[0]!r}): its clips were "
+                                   f"made from other prompts. Delete {cfg.run_path} (or use another run_dir).")
+    text = table.to_csv(index=False, lineterminator="\n")
     if not path.exists() or path.read_text() != text:
         write_csv(table, path)
-    stage.mark_done(settings, rows=len(table))
+    stage.mark_done({**settings, "rows": len(table)})
     return path
 
 

@@ -114,13 +114,11 @@ def prepare(cfg: Config, strategies, clips_per_genre: int, progress: bool = True
     2 and 3 there (reusing the main run's clips where a prompt row is the same)."""
     from ..embedding import load_embedder
 
-    base, digest = base_table(cfg, clips_per_genre)
+    base, _ = base_table(cfg, clips_per_genre)
     out, embedder = {}, None
     for strategy in strategies:
         sub = strategy_config(cfg, strategy, clips_per_genre)
-        common.write_prompts(sub, strategy_table(base, strategy),
-                             {"strategy": strategy, "clips_per_genre": int(clips_per_genre), "seed": cfg.seed,
-                              "descriptions_sha256": digest})
+        common.write_prompts(sub, strategy_table(base, strategy), {"strategy": strategy})
         adopted = common.adopt_from(cfg, sub)
         if embedder is None:  # loaded once for every strategy (stage 3 loads it even when done)
             embedder = load_embedder(cfg.embedding.backend, **cfg.embedding.options)
