@@ -291,7 +291,7 @@ def run(cfg: Config, syn: common.SyntheticSet, real: common.RealSet, ks, repeats
         key = {**base_key, "method": m, "seed": s, "params": params,
                "real_train": train_tracks, "test": sp["test"] if m != "generated" else "all"}
 
-        def compute(m=m, s=s, Xk=Xk, yk=yk):
+        def compute(m=m, s=s, Xk=Xk, yk=yk, test=sp["test"]):
             if m == "generated":
                 return {"real": predict(base_model(s), list(real.tracks["track_id"]))}
             if not len(Xk):
@@ -311,11 +311,12 @@ def run(cfg: Config, syn: common.SyntheticSet, real: common.RealSet, ks, repeats
             else:  # finetune
                 clf = finetune_last_layer(base_model(s), Xk, yk, finetune_epochs, finetune_lr,
                                           common.classifier_seed(cfg, s))
-            return {"real": predict(clf, sp["test"])}
+            return {"real": predict(clf, test)}
 
         res = cache.get(key, compute)
         if m == "generated":
-            res = {"real": {t: p for t, p in res["real"].items() if t in set(sp["test"])}}
+            test = set(sp["test"])
+            res = {"real": {t: p for t, p in res["real"].items() if t in test}}
         records.append({"split": sp["split"], "k": k, "method": m, "seed": s, "result": res})
 
     long = common.long_table(records, None, real)
