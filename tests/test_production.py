@@ -72,6 +72,7 @@ def test_fetch_extracts_from_a_deb_and_skips_what_cannot_be_had(tmp_path, monkey
     assert status["fluid-soundfont-gm"] == "fetched"
     assert status["avldrums.lv2-soundfont"].startswith("skipped: E: Unable to locate")
     assert (dest / "FluidR3_GM.sf2").read_bytes() == b"RIFF-fake-soundfont"
+    assert not (dest / ".extract").exists()  # nothing of the package is left but the SoundFont
     again = SF.fetch_soundfonts(["fluid-soundfont-gm"], dest, progress=False)
     assert again == {"fluid-soundfont-gm": "cached"}
     with pytest.raises(ValueError, match="unknown SoundFont package"):

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ...audio import integrated_loudness
 from .arrange import _STREAM_EFFECTS, Arrangement, Part, _rng
 from .styles import style_for
 
@@ -227,7 +228,7 @@ ROLE_LOUDNESS: dict[str, float] = {"pad": -2.5, "counter": -2.0, "arp": -1.0, "b
                                    "stabs": -1.0}
 
 
-def _stem_loudness(fam: str, part: Part | None, take: int, doubled: bool) -> float:
+def _stem_loudness(fam: str, part: Part | None, doubled: bool) -> float:
     level = STEM_LOUDNESS.get(fam, -25.0)
     if part is not None:
         level += ROLE_LOUDNESS.get(part.role, 0.0) + 20 * np.log10(max(part.level, 0.05) / 0.7)
@@ -264,7 +265,7 @@ def plan_production(arr: Arrangement, owners: Sequence[tuple[Part | None, int]],
         send = prod["sends"].get(fam, prod["send_default"]) * float(srng.uniform(0.6, 1.4)) if stem_fx else 0.0
         stems.append({"family": fam, "take": int(take), "gain_db": round(float(srng.uniform(-2.0, 2.0)), 3)
                       if stem_fx else 0.0, "send": round(send, 4), "chain": chain,
-                      "loudness": round(_stem_loudness(fam, part, take, id(part) in doubled), 3)
+                      "loudness": round(_stem_loudness(fam, part, id(part) in doubled), 3)
                       if stem_levels == "calibrated" else None})
     reverb = None
     if stem_fx:
@@ -336,8 +337,6 @@ def produce(stems: Sequence[np.ndarray], plan: dict, sr: int) -> np.ndarray:
             continue
         wet = _run_chain(audio, spec["chain"], sr) if spec["chain"] else audio
         if spec.get("loudness") is not None:
-            from ...audio import integrated_loudness
-
             now = integrated_loudness(wet, sr)
             gain_db = (spec["loudness"] - now if np.isfinite(now) else 0.0) + spec["gain_db"]
         else:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,6 +189,7 @@ def fetch_soundfonts(packages: Sequence[str] = tuple(PACKAGES), dest: str | os.P
                 if not (dest / n).is_file():
                     raise realbench.MemberMissing(f"{n} not in {deb.name}")
             deb.unlink(missing_ok=True)  # the .sf2 is what we keep
+            shutil.rmtree(dest / ".extract", ignore_errors=True)  # the package's emptied folders
             status[package] = "fetched"
         except (realbench.FetchError, OSError) as exc:
             status[package] = f"skipped: {exc}"
