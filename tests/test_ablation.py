@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile as sf
 
@@ -41,6 +42,28 @@ def test_summary_table_means_and_spreads():
     assert "0.700 ± 0.100" in md and "| Rock |" in md.splitlines()[0]
 
 
+def test_intervals_over_tracks_and_the_paired_difference_from_the_reference():
+    labels = {f"t{i}": ("Rock" if i < 5 else "Pop") for i in range(10)}
+    right = dict(labels)
+    wrong_rock = {t: ("Pop" if g == "Rock" else g) for t, g in labels.items()}  # misses the 5 rock tracks
+
+    def rows(pred_by_seed):
+        return [{"layer": "max_pool", "seed": s, "synthetic_val_accuracy": 0.9,
+                 "real_accuracy": np.mean([p[t] == labels[t] for t in labels]), "real_macro_f1": 0.5,
+                 "predicted": p, "label": labels} for s, p in enumerate(pred_by_seed)]
+
+    table = A.summarize({A.REFERENCE_ARM: rows([right, right]), "worse": rows([wrong_rock, right])}, n_boot=500)
+    ref, worse = table.iloc[0], table.iloc[1]
+    assert ref["real_ci_low"] == ref["real_ci_high"] == 1.0  # every track right under both seeds
+    assert worse["real_accuracy"] == pytest.approx(0.75)
+    # the 5 rock tracks are right under one seed of two: -0.5 each, -0.25 over the 10 tracks
+    assert worse["vs_reference"] == pytest.approx(-0.25)
+    assert worse["vs_reference_low"] < -0.25 < worse["vs_reference_high"] <= 0.0
+    assert pd.isna(ref["vs_reference"])
+    md = A.markdown_table(table)
+    assert "(reference)" in md and "-0.25 [" in md and "95 % CI (tracks)" in md.splitlines()[0]
+
+
 def test_one_tiny_arm_end_to_end(tmp_path):
     from helpers.generation import ClipRequest, load_generator
 
@@ -57,4 +80,5 @@ def test_one_tiny_arm_end_to_end(tmp_path):
     assert [(r["layer"], r["seed"]) for r in rows] == [("max_pool", 0), ("max_pool", 1), ("penultimate", 0),
                                                        ("penultimate", 1)]
     assert all(0.0 <= r["real_accuracy"] <= 1.0 and r["support_Rock"] == 1 for r in rows)
+    assert all(len(r["predicted"]) == 5 and set(r["predicted"].values()) <= set(cfg.genres) for r in rows)
     assert A.score_arm(cfg, layers=["max_pool", "penultimate"], seeds=2, progress=False) == rows  # cached

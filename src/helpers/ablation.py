@@ -40,6 +40,11 @@ LAYER_CHOICES = ("max_pool", "mean_pool", "penultimate", "taggram", "max_pool+me
 _DRY = {"stem_fx": False, "master": False, "vocals": False, "double_guitars": False, "soundfont_per": "clip",
         "stem_levels": "font"}
 
+#: what a cached row holds (2: each real track's prediction, for intervals over tracks)
+ROWS_VERSION = 2
+#: the arm every other arm is compared with, layer by layer
+REFERENCE_ARM = "full (default)"
+
 #: arm name -> dotted config overrides on top of the profile (generation options are merged)
 ARMS: dict[str, dict[str, Any]] = {
     "dry, TimGM6mb (before)": {"generation.options": {**_DRY, "soundfonts": "timgm6mb"}},
@@ -98,7 +103,8 @@ def score_arm(cfg, layers: Sequence[str] = LAYER_CHOICES, seeds: int = 5, progre
     from .embedding import load_embeddings
     from .pipeline import real_dir, run_embedding, run_generation, run_prompts, training_data
 
-    key = hashlib.sha256(json.dumps({"cfg": cfg.to_dict(), "layers": list(layers), "seeds": seeds},
+    key = hashlib.sha256(json.dumps({"cfg": cfg.to_dict(), "layers": list(layers), "seeds": seeds,
+                                     "rows": ROWS_VERSION},
                                     sort_keys=True, default=str).encode()).hexdigest()[:16]
     cache = cfg.run_path / "ablation_scores.json"
     if cache.exists():
@@ -141,15 +147,35 @@ def _score_layers(cfg, emb, y, tr, va, real, tracks, layers, seeds) -> list[dict
                                   true_labels=tracks["label"])
                 m = classification_metrics(sc["label"], sc["predicted"], cfg.genres)
                 row.update(real_accuracy=m["accuracy"], real_macro_f1=m["macro"]["f1"],
+                           predicted=dict(zip(sc.index.astype(str), sc["predicted"])),
+                           label=dict(zip(sc.index.astype(str), sc["label"])),
                            **{f"recall_{g}": m["per_class"][g]["recall"] for g in cfg.genres},
                            **{f"support_{g}": m["per_class"][g]["support"] for g in cfg.genres})
             rows.append(row)
     return rows
 
 
-def summarize(rows_by_arm: dict[str, list[dict]]) -> pd.DataFrame:
-    """Mean and sd over classifier seeds per (arm, layer): the ablation table."""
+def track_correctness(rows: Sequence[dict]) -> pd.Series:
+    """Each real track's correctness averaged over the rows' classifier seeds (index: track id)."""
+    frames = [pd.Series({t: float(p == r["label"][t]) for t, p in r["predicted"].items()}) for r in rows
+              if "predicted" in r]
+    return pd.concat(frames, axis=1).mean(axis=1) if frames else pd.Series(dtype=float)
+
+
+def summarize(rows_by_arm: dict[str, list[dict]], reference: str | None = REFERENCE_ARM, n_boot: int = 2000,
+              seed: int = 0) -> pd.DataFrame:
+    """The ablation table: per (arm, layer), means and sd over classifier seeds and, where the rows
+    hold each track's prediction, a 95 % bootstrap interval over real tracks (each track's correctness
+    averaged over seeds first) and the paired difference from ``reference`` on the same layer.
+
+    The sd over seeds shows only the classifier's randomness; the interval over tracks shows how
+    much a different draw of real tracks could move the figure; the paired difference is what an
+    ingredient changes on the same tracks.
+    """
+    from .studies.common import bootstrap_ci
+
     out = []
+    per_track = {}
     for arm, rows in rows_by_arm.items():
         frame = pd.DataFrame(rows)
         for layer, g in frame.groupby("layer", sort=False):
@@ -160,19 +186,48 @@ def summarize(rows_by_arm: dict[str, list[dict]]) -> pd.DataFrame:
                            real_macro_f1=g["real_macro_f1"].mean())
                 for c in [c for c in g.columns if c.startswith("recall_")]:
                     rec[c] = g[c].mean()
+                correct = track_correctness([r for r in rows if r["layer"] == layer])
+                if len(correct):
+                    per_track[arm, layer] = correct
+                    _, rec["real_ci_low"], rec["real_ci_high"] = bootstrap_ci(correct.to_numpy(), n_boot=n_boot,
+                                                                              seed=seed)
             out.append(rec)
-    return pd.DataFrame(out)
+    table = pd.DataFrame(out)
+    if reference is not None and len(table):
+        for i, r in table.iterrows():
+            base = per_track.get((reference, r["layer"]))
+            mine = per_track.get((r["arm"], r["layer"]))
+            if base is None or mine is None or r["arm"] == reference:
+                continue
+            common = mine.index.intersection(base.index)
+            diff = (mine.loc[common] - base.loc[common]).to_numpy()
+            table.loc[i, ["vs_reference", "vs_reference_low", "vs_reference_high"]] = bootstrap_ci(
+                diff, n_boot=n_boot, seed=seed)
+    return table
+
+
+def _interval(d: dict, value: str, low: str, high: str, signed: bool = False) -> str:
+    if low not in d or pd.isna(d.get(low)):
+        return ""
+    fmt = "{:+.2f}" if signed else "{:.2f}"
+    return f"{fmt.format(d[value])} [{fmt.format(d[low])}, {fmt.format(d[high])}]"
 
 
 def markdown_table(table: pd.DataFrame, layer: str | None = None) -> str:
-    """The ablation table as Markdown: real accuracy mean ± sd, macro-F1, per-genre recall, synthetic val."""
+    """The ablation table as Markdown: real accuracy mean ± sd over seeds, its 95 % interval over
+    tracks, the paired difference from the reference arm, macro-F1, per-genre recall, synthetic val."""
     t = table if layer is None else table[table["layer"] == layer]
     recall_cols = [c for c in t.columns if c.startswith("recall_")]
-    head = ["arm", "layer", "real acc (mean ± sd)", "macro-F1", *[c[7:] for c in recall_cols], "synth val"]
+    intervals = "real_ci_low" in t.columns
+    head = ["arm", "layer", "real acc (mean ± sd)", *(["95 % CI (tracks)", "vs default [95 % CI]"] if intervals else []),
+            "macro-F1", *[c[7:] for c in recall_cols], "synth val"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in t.itertuples(index=False):
         d = r._asdict()
-        cells = [d["arm"], d["layer"], f"{d['real_accuracy']:.3f} ± {d['real_accuracy_sd']:.3f}",
+        extra = [f"[{d['real_ci_low']:.2f}, {d['real_ci_high']:.2f}]" if not pd.isna(d.get("real_ci_low")) else "",
+                 _interval(d, "vs_reference", "vs_reference_low", "vs_reference_high", signed=True) or
+                 ("(reference)" if d["arm"] == REFERENCE_ARM else "")] if intervals else []
+        cells = [d["arm"], d["layer"], f"{d['real_accuracy']:.3f} ± {d['real_accuracy_sd']:.3f}", *extra,
                  f"{d['real_macro_f1']:.3f}", *[f"{d[c]:.2f}" for c in recall_cols],
                  f"{d['synthetic_val_accuracy']:.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -266,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(a.out)
     write_json({"real_data": Path(real).name, "clips_per_genre": a.clips_per_genre, "seeds": a.seeds,
                 "profile": a.profile, "arm_seconds": times, "table": json.loads(table.to_json(orient="records")),
-                "rows": rows}, out.with_suffix(".json"))
+                "rows": {arm: [{k: v for k, v in r.items() if k not in ("predicted", "label")} for r in rs]
+                         for arm, rs in rows.items()}}, out.with_suffix(".json"))
     atomic_write_text(out.with_suffix(".md"), text + "\n")
     if all(arm in rows for arm in a.figure):
         import matplotlib
