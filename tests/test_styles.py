@@ -21,6 +21,7 @@ from helpers.generators import symbolic as S  # noqa: E402
 from helpers.generators.symbolic.patterns import (  # noqa: E402
     CLAP, CLOSED_HAT, KICK, OPEN_HAT, PEDAL_HAT, RIDE, SIDE_STICK, SNARE,
 )
+from helpers.generators.symbolic.produce import GENRE_PRODUCTION  # noqa: E402
 from helpers.generators.symbolic.styles import style_for  # noqa: E402
 from helpers.generators.symbolic.theory import ROOTLESS_INTERVALS  # noqa: E402
 
@@ -292,3 +293,34 @@ def test_generate_clips_makes_the_ten_gtzan_genres(tmp_path):
     for row in manifest.itertuples():
         assert (tmp_path / row.file_name).is_file() and row.n_samples == 2 * cfg.sample_rate
         assert np.isfinite(row.lufs)
+
+
+def test_metal_in_rock_plays_metal_where_the_description_says_so_and_only_when_asked():
+    thrash = "Aggressive, thrashing guitars and machine-gun drums, high octane"
+    ballad = "Epic, soaring guitar solo over a mid-tempo power ballad"
+    # off (the default): Rock has no sub-styles, whatever the description says
+    assert {_arr("Rock", s, thrash).variant for s in range(4)} == {""}
+    on = [_arr("Rock", s, thrash, metal_in_rock=True) for s in range(4)]
+    assert {a.variant for a in on} == {"metal"}
+    metal_patterns = {p for part in style_for("Metal").parts for p in part.patterns}
+    for arr in on:
+        assert style_for("Metal").tempo_range[0] <= arr.tempo <= style_for("Metal").tempo_range[1]
+        assert any(p.pattern in metal_patterns for p in arr.parts)
+        assert style_for(arr.genre, arr.variant).production == "Metal"
+    assert {_arr("Rock", s, ballad, metal_in_rock=True).variant for s in range(4)} == {"rock"}
+    # a description that names neither is drawn: some of each
+    assert {_arr("Rock", s, "", metal_in_rock=True).variant for s in range(24)} == {"rock", "metal"}
+
+
+def test_metal_in_rock_takes_metals_production():
+    arr = _arr("Rock", 3, "Dark, aggressive metal riffing with double kick drums", metal_in_rock=True)
+    midi, owners = S.perform(arr, 4.0)
+    plan = S.plan_production(arr, owners)
+    rock = S.plan_production(_arr("Rock", 3, "Dark, aggressive metal riffing with double kick drums"),
+                             S.perform(_arr("Rock", 3, "Dark, aggressive metal riffing with double kick drums"), 4.0)[1])
+    drive = [fx["drive_db"] for st in plan["stems"] if st["family"] == "drive_guitar" for fx in st["chain"]
+             if fx["fx"] == "Distortion"]
+    assert drive and min(drive) >= GENRE_PRODUCTION["Metal"]["amp_drive"][0] - 1e-3  # Rock's starts lower
+    assert plan != rock
+    with pytest.raises(ValueError, match="metal_in_rock"):
+        S.SymbolicGenerator(metal_in_rock="yes")

@@ -57,6 +57,7 @@ ARMS: dict[str, dict[str, Any]] = {
     "full, TimGM6mb only": {"generation.options": {"soundfonts": "timgm6mb"}},
     "full, SoundFont per clip": {"generation.options": {"soundfont_per": "clip"}},
     "full, stem levels as the SoundFont plays": {"generation.options": {"stem_levels": "font"}},
+    "full + metal in Rock": {"generation.options": {"metal_in_rock": True}},
     "full + loudness spread": {"generation.options": {}, "generation.loudness_lufs": [-24.0, -9.0]},
 }
 

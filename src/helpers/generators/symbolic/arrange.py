@@ -12,7 +12,7 @@ import numpy as np
 from .describe import DescriptionHints, parse_description
 from .patterns import _PATTERN_KIND, DRUM_KITS
 from .soundfonts import SoundFontSet, resolve_soundfonts, soundfont_set
-from .styles import GenreStyle, genre_style
+from .styles import OPTIONAL_VARIANTS, GenreStyle, genre_style
 from .theory import MODE_SCALES, NOTE_NAMES, Chord, parse_roman
 
 _ROLE_REGISTER = {"vocal": 65, "bass": 38, "chords": 60, "pad": 60, "lead": 72, "arp": 67, "stabs": 68, "counter": 55,
@@ -317,7 +317,7 @@ def _tempo(style: GenreStyle, hints: DescriptionHints, rng: np.random.Generator)
 
 def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Sequence[str] | None = None,
             duration_s: float = 10.0, soundfont_per: str = "clip", vocals: bool = False,
-            double_guitars: bool = False) -> Arrangement:
+            double_guitars: bool = False, metal_in_rock: bool = False) -> Arrangement:
     """Plan a clip of ``genre`` following ``description``, with choices drawn from ``seed``.
 
     Args:
@@ -331,12 +331,17 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
         vocals: add a vocal-like lead line (voice patches, sung phrasing, vibrato)
             with the genre's probability (most real pop and rock has vocals).
         double_guitars: double-track the rhythm guitar of Rock and Metal (the wall of guitars).
+        metal_in_rock: draw Rock's sub-styles (:data:`styles.ROCK_VARIANTS`): a Rock clip plays
+            metal when its description names metal words, and with the variant's weight otherwise.
+            Off, Rock has no sub-styles.
     Raises ``ValueError`` for an unknown genre or option.
     """
     if soundfont_per not in ("clip", "part"):
         raise ValueError(f"soundfont_per must be 'clip' or 'part', got {soundfont_per!r}")
     style = _genre_style(genre)
-    variant = _variant(style, description or "", seed)
+    optional = {"metal_in_rock": metal_in_rock}
+    drawn = OPTIONAL_VARIANTS.get(style.name) is None or optional[OPTIONAL_VARIANTS[style.name]]
+    variant = _variant(style, description or "", seed) if drawn else ""
     style = style.variant(variant)
     hints = parse_description(description)
     fset = soundfont_set(resolve_soundfonts("auto" if soundfonts is None else soundfonts))

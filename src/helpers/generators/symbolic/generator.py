@@ -23,6 +23,7 @@ PRODUCTION_DEFAULTS: dict[str, Any] = {
     "double_guitars": True,   # double-tracked rhythm guitar in Rock and Metal
     "soundfont_per": "part",  # "part": each part draws its SoundFont; "clip": one per clip
     "stem_levels": "calibrated",  # "calibrated": stems at their family's loudness; "font": as the SoundFont plays
+    "metal_in_rock": False,   # Rock's sub-styles: metal when the description says so, else drawn (30 %)
 }
 
 
@@ -56,7 +57,7 @@ class SymbolicGenerator(Generator):
             SoundFont: FluidR3_GM, MuseScore General, the AVL drum kits),
             ``"timgm6mb"``, or a path / list of paths.
         soundfont_per: ``"part"`` or ``"clip"``.
-        stem_fx, master, vocals, double_guitars: the production ingredients
+        stem_fx, master, vocals, double_guitars, metal_in_rock: the production ingredients
             (see :data:`PRODUCTION_DEFAULTS`).
         sample_rate: default 32000, rendered directly.
         max_voices: polyphony cap of the synthesizer.
@@ -84,7 +85,7 @@ class SymbolicGenerator(Generator):
         if int(max_voices) < 8:
             raise ValueError(f"max_voices must be at least 8, got {max_voices}")
         self.options = {**PRODUCTION_DEFAULTS, **options}
-        for key in ("stem_fx", "master", "vocals", "double_guitars"):
+        for key in ("stem_fx", "master", "vocals", "double_guitars", "metal_in_rock"):
             if not isinstance(self.options[key], bool):
                 raise ValueError(f"symbolic option {key} must be true or false, got {self.options[key]!r}")
         if self.options["stem_levels"] not in ("calibrated", "font"):
@@ -107,7 +108,8 @@ class SymbolicGenerator(Generator):
         text = request.description if request.description else request.prompt
         o = self.options
         return arrange(request.genre, text, request.seed, soundfonts=self.soundfonts, duration_s=self.duration_s,
-                       soundfont_per=o["soundfont_per"], vocals=o["vocals"], double_guitars=o["double_guitars"])
+                       soundfont_per=o["soundfont_per"], vocals=o["vocals"], double_guitars=o["double_guitars"],
+                       metal_in_rock=o["metal_in_rock"])
 
     def generate_one(self, request: ClipRequest) -> np.ndarray:
         """Render one request: mono float32, ``duration_s`` long, at :attr:`sample_rate`."""

@@ -254,7 +254,7 @@ def plan_production(arr: Arrangement, owners: Sequence[tuple[Part | None, int]],
     """
     if stem_levels not in ("calibrated", "font"):
         raise ValueError(f"stem_levels must be 'calibrated' or 'font', got {stem_levels!r}")
-    prod = GENRE_PRODUCTION.get(arr.genre, GENRE_PRODUCTION["Pop"])
+    prod = GENRE_PRODUCTION.get(style_for(arr.genre, arr.variant).production or arr.genre, GENRE_PRODUCTION["Pop"])
     rng = _rng(arr.seed, _STREAM_EFFECTS + 10)
     doubled = {id(part) for part, take in owners if take == 1}
     stems = []
