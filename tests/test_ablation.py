@@ -82,3 +82,9 @@ def test_one_tiny_arm_end_to_end(tmp_path):
     assert all(0.0 <= r["real_accuracy"] <= 1.0 and r["support_Rock"] == 1 for r in rows)
     assert all(len(r["predicted"]) == 5 and set(r["predicted"].values()) <= set(cfg.genres) for r in rows)
     assert A.score_arm(cfg, layers=["max_pool", "penultimate"], seeds=2, progress=False) == rows  # cached
+    tags = A.tag_profile(cfg, top=3)
+    assert list(tags["genre"]) == sorted(cfg.genres)
+    assert set(tags.columns) == {"genre", "synthetic top", "real top", "real more", "synthetic more"}
+    assert all(len(t.split(", ")) == 3 for t in tags["real top"])
+    md = A.frame_markdown(tags)
+    assert md.splitlines()[0].startswith("| genre | synthetic top") and len(md.splitlines()) == 2 + len(cfg.genres)

@@ -235,6 +235,44 @@ def markdown_table(table: pd.DataFrame, layer: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def tag_profile(cfg, tags: Sequence[str] | None = None, top: int = 6) -> pd.DataFrame:
+    """What musicnn's own tagger hears in an arm's clips and in the real tracks, per genre.
+
+    Reads the arm's all-layers embeddings (the ``taggram`` columns: the mean over a clip's 3-s
+    patches of the 50 MSD tag probabilities). Returns one row per genre with the real tracks'
+    ``top`` tags, the synthetic clips' ``top`` tags, and the tags whose mean differs most
+    (``real - synthetic``, the largest and the smallest): a label-free look at what the
+    generated genre lacks, or has too much of, as a tagger trained on real music hears it.
+    """
+    from .embedders.musicnn import MODELS
+    from .embedding import load_embeddings
+    from .pipeline import real_dir, training_data
+
+    tags = list(tags or MODELS[cfg.embedding.options.get("model", "MSD_musicnn")])
+    cols = layer_columns("taggram")
+    emb, y, _, _ = training_data(cfg)
+    syn = pd.DataFrame(emb["X"][:, cols], columns=tags).groupby(y).mean()
+    real = None
+    if cfg.evaluation.real_data:
+        r = load_embeddings(real_dir(cfg), "real")
+        tracks = pd.read_csv(real_dir(cfg) / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
+        frame = pd.DataFrame(r["X"][:, cols], columns=tags).groupby(np.asarray(r["ids"]).astype(str)).mean()
+        real = frame.groupby(tracks.loc[frame.index, "label"].to_numpy()).mean()
+
+    def fmt(series: pd.Series) -> str:
+        return ", ".join(f"{k} {v:.2f}" for k, v in series.items())
+
+    out = []
+    for genre in syn.index:
+        row = {"genre": genre, "synthetic top": fmt(syn.loc[genre].nlargest(top))}
+        if real is not None and genre in real.index:
+            diff = real.loc[genre] - syn.loc[genre]
+            row.update({"real top": fmt(real.loc[genre].nlargest(top)),
+                        "real more": fmt(diff.nlargest(3)), "synthetic more": fmt(diff.nsmallest(3))})
+        out.append(row)
+    return pd.DataFrame(out)
+
+
 def plot_arms_embeddings(arms: Sequence[str], layer: str = "max_pool", root: str | Path = "runs/ablation",
                          profile: str = "offline", clips_per_genre: int = 100, real_data: str | None = None,
                          path: str | Path | None = None):
@@ -302,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
                    default=["dry, TimGM6mb (before)", "full (default)"],
                    help="two arms whose real and synthetic embeddings are drawn side by side")
     p.add_argument("--figure-layer", default="max_pool")
+    p.add_argument("--tags", nargs="*", default=["full + metal in Rock"],
+                   help="arms (beside the figure's two) whose musicnn tag profile, real against synthetic, is "
+                        "written to <out>_tags.md")
     a = p.parse_args(argv)
     unknown = [x for x in a.arms if x not in ARMS]
     if unknown:
@@ -333,7 +374,20 @@ def main(argv: list[str] | None = None) -> int:
         plot_arms_embeddings(a.figure, a.figure_layer, profile=a.profile, clips_per_genre=a.clips_per_genre,
                              real_data=real, path=png)
         print(f"figure: {png}", file=sys.stderr)
+    tag_parts = []
+    for arm in [x for x in a.figure if x in rows] + [x for x in a.tags if x in rows and x not in a.figure]:
+        cfg = arm_config(arm, a.profile, a.clips_per_genre, real)
+        tag_parts.append(f"### {arm}\n\n" + frame_markdown(tag_profile(cfg)))
+    if tag_parts:
+        atomic_write_text(out.with_name(out.name + "_tags.md"), "\n\n".join(tag_parts) + "\n")
     return 0
+
+
+def frame_markdown(frame: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (strings as they are, numbers with 3 decimals)."""
+    cells = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row] for row in frame.itertuples(index=False)]
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in cells])
 
 
 
