@@ -31,6 +31,20 @@ def test_arms_get_their_own_run_folders_and_options():
         A.arm_config("louder", "smoke")
 
 
+def test_the_default_arm_is_the_profiles_default_and_full_has_every_ingredient_on():
+    from helpers.config import load_config
+    from helpers.generators.symbolic.generator import PRODUCTION_DEFAULTS
+
+    def effective(options):
+        return {**PRODUCTION_DEFAULTS, "soundfonts": "auto", **options}
+
+    for profile in ("offline", "smoke"):
+        assert (effective(A.arm_config(A.DEFAULT_ARM, profile).generation.options)
+                == effective(load_config(profile).generation.options))
+    full = A.arm_config(A.REFERENCE_ARM, "offline").generation.options
+    assert all(full[k] is True for k in ("stem_fx", "master", "vocals", "double_guitars"))
+
+
 def test_summary_table_means_and_spreads():
     rows = {"a": [{"layer": "max_pool", "seed": s, "synthetic_val_accuracy": 0.9, "real_accuracy": acc,
                    "real_macro_f1": 0.5, "recall_Rock": r} for s, (acc, r) in enumerate([(0.6, 0.0), (0.8, 1.0)])]}
@@ -74,7 +88,7 @@ def test_one_tiny_arm_end_to_end(tmp_path):
         req = ClipRequest(f"{genre}-r", genre, "", f"A {genre} track.", 777)
         (real / genre.lower()).mkdir(parents=True)
         sf.write(real / genre.lower() / "t.wav", gen.generate_one(req), gen.sample_rate)
-    cfg = A.arm_config("full (default)", "smoke", 3, str(real), root=tmp_path / "abl",
+    cfg = A.arm_config(A.DEFAULT_ARM, "smoke", 3, str(real), root=tmp_path / "abl",
                        extra={"generation.options": {"soundfonts": "timgm6mb", "soundfont_per": "part"}})
     rows = A.score_arm(cfg, layers=["max_pool", "penultimate"], seeds=2, progress=False)
     assert [(r["layer"], r["seed"]) for r in rows] == [("max_pool", 0), ("max_pool", 1), ("penultimate", 0),
