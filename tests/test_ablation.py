@@ -96,6 +96,9 @@ def test_one_tiny_arm_end_to_end(tmp_path):
     assert all(0.0 <= r["real_accuracy"] <= 1.0 and r["support_Rock"] == 1 for r in rows)
     assert all(len(r["predicted"]) == 5 and set(r["predicted"].values()) <= set(cfg.genres) for r in rows)
     assert A.score_arm(cfg, layers=["max_pool", "penultimate"], seeds=2, progress=False) == rows  # cached
+    prof = A.audio_profile({"a": cfg}, every=1)
+    assert set(prof["set"]) == {"real", "a"} and "all" in set(prof["genre"])
+    assert prof[["crest_db", "short_term_range_db"]].notna().all().all()
     tags = A.tag_profile(cfg, top=3)
     assert list(tags["genre"]) == sorted(cfg.genres)
     assert set(tags.columns) == {"genre", "synthetic top", "real top", "real more", "synthetic more"}

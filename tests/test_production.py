@@ -242,3 +242,17 @@ def test_calibrated_stem_levels_do_not_depend_on_the_soundfont():
     assert integrated_loudness(S.produce(quiet, as_played, SR), SR) < integrated_loudness(loud, SR) - 20
     with pytest.raises(ValueError, match="stem_levels"):
         S.plan_production(arr, owners, stem_levels="loud")
+
+
+def test_dynamics_and_tone_of_a_sine_a_limited_noise_and_silence():
+    from helpers.audio import dynamics_and_tone
+
+    sr = 32000
+    t = np.arange(sr * 4) / sr
+    sine = dynamics_and_tone(0.5 * np.sin(2 * np.pi * 440 * t), sr)
+    assert sine["crest_db"] == pytest.approx(3.01, abs=0.05)  # peak over RMS of a sine
+    assert sine["short_term_range_db"] < 0.1 and sine["hf_share_db"] < -40  # steady, nothing above 4 kHz
+    bursts = np.sin(2 * np.pi * 6000 * t) * np.where((t % 1.0) < 0.5, 1.0, 0.1)  # 20 dB steps, bright
+    b = dynamics_and_tone(bursts, sr)
+    assert 15 < b["short_term_range_db"] < 21 and b["hf_share_db"] > -1
+    assert np.isnan(dynamics_and_tone(np.zeros(sr), sr)["crest_db"])

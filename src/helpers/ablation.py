@@ -279,6 +279,36 @@ def tag_profile(cfg, tags: Sequence[str] | None = None, top: int = 6) -> pd.Data
     return pd.DataFrame(out)
 
 
+def audio_profile(cfgs: dict[str, Any], every: int = 2) -> pd.DataFrame:
+    """Dynamics and brightness (:func:`helpers.audio.dynamics_and_tone`) per genre: the real
+    tracks' evaluated windows against the clips of each arm (``{arm name: config}``; every
+    ``every``-th clip). Medians per (genre, set). The real windows come from the first config's
+    benchmark, read as stage 3 reads them."""
+    from .audio import dynamics_and_tone, load_audio, middle_windows
+    from .data import load_clip_manifest
+    from .pipeline import real_dir
+
+    rows = []
+    first = next(iter(cfgs.values()))
+    if first.evaluation.real_data:
+        tracks = pd.read_csv(real_dir(first) / "tracks.csv", dtype={"track_id": str})
+        for t in tracks.itertuples():
+            audio, sr = load_audio(t.path, 32000)
+            for w in middle_windows(audio, sr, first.evaluation.window_s, first.evaluation.max_windows):
+                rows.append({"genre": t.label, "set": "real", **dynamics_and_tone(w, sr)})
+    for arm, cfg in cfgs.items():
+        clips = load_clip_manifest(cfg.run_path).iloc[::every]
+        for c in clips.itertuples():
+            audio, sr = load_audio(c.path)
+            rows.append({"genre": c.genre, "set": arm, **dynamics_and_tone(audio, sr)})
+    frame = pd.DataFrame(rows)
+    cols = ["crest_db", "short_term_range_db", "hf_share_db"]
+    by_genre = frame.groupby(["genre", "set"], sort=False)[cols].median()
+    overall = frame.groupby("set", sort=False)[cols].median()
+    overall.index = pd.MultiIndex.from_tuples([("all", s) for s in overall.index], names=["genre", "set"])
+    return pd.concat([by_genre.sort_index(level=0, sort_remaining=False), overall]).round(1).reset_index()
+
+
 def plot_arms_embeddings(arms: Sequence[str], layer: str = "max_pool", root: str | Path = "runs/ablation",
                          profile: str = "offline", clips_per_genre: int = 100, real_data: str | None = None,
                          path: str | Path | None = None):
@@ -384,6 +414,10 @@ def main(argv: list[str] | None = None) -> int:
     for arm in [x for x in a.figure if x in rows] + [x for x in a.tags if x in rows and x not in a.figure]:
         cfg = arm_config(arm, a.profile, a.clips_per_genre, real)
         tag_parts.append(f"### {arm}\n\n" + frame_markdown(tag_profile(cfg)))
+    profiled = [x for x in (REFERENCE_ARM, DEFAULT_ARM) if x in rows]
+    if profiled:
+        prof = audio_profile({arm: arm_config(arm, a.profile, a.clips_per_genre, real) for arm in profiled})
+        atomic_write_text(out.with_name(out.name + "_audio.md"), frame_markdown(prof) + "\n")
     if tag_parts:
         atomic_write_text(out.with_name(out.name + "_tags.md"), "\n\n".join(tag_parts) + "\n")
     return 0

@@ -157,3 +157,27 @@ def middle_windows(audio: np.ndarray, sr: int, window_s: float, max_windows: int
         return []
     start = (len(audio) - count * n) // 2
     return [audio[start + i * n: start + (i + 1) * n] for i in range(count)]
+
+
+def dynamics_and_tone(audio: np.ndarray, sr: int, block_s: float = 0.4) -> dict[str, float]:
+    """A clip's dynamics and brightness, in dB: what a master chain changes most.
+
+    ``crest_db``: peak over RMS. ``short_term_range_db``: the spread (95th minus 10th
+    percentile) of the RMS of ``block_s`` blocks within 40 dB of the loudest one, a
+    proxy of the loudness range a limiter removes. ``hf_share_db``: energy above 4 kHz
+    over energy above 50 Hz. NaNs for silence.
+    """
+    x = np.asarray(audio, dtype=np.float64)
+    rms = float(np.sqrt(np.mean(x ** 2))) if x.size else 0.0
+    if rms < SILENCE_RMS:
+        return {"crest_db": float("nan"), "short_term_range_db": float("nan"), "hf_share_db": float("nan")}
+    n = max(1, int(block_s * sr))
+    blocks = x[: len(x) // n * n].reshape(-1, n) if len(x) >= n else x[None, :]
+    level = 20 * np.log10(np.sqrt((blocks ** 2).mean(axis=1)) + 1e-12)
+    level = level[level > level.max() - 40.0]
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1.0 / sr)
+    high = spectrum[freqs > 4000.0].sum() / max(spectrum[freqs > 50.0].sum(), 1e-30)
+    return {"crest_db": float(20 * np.log10(np.max(np.abs(x)) / rms)),
+            "short_term_range_db": float(np.percentile(level, 95) - np.percentile(level, 10)),
+            "hf_share_db": float(10 * np.log10(max(high, 1e-12)))}
