@@ -63,6 +63,10 @@ ARMS: dict[str, dict[str, Any]] = {
     "full, stem levels as the SoundFont plays": {"generation.options": {**_FULL, "stem_levels": "font"}},
     "full + metal in Rock": {"generation.options": {**_FULL, "metal_in_rock": True}},
     "full + loudness spread": {"generation.options": _FULL, "generation.loudness_lufs": [-24.0, -9.0]},
+    # from the default (no master chain): what still might help on top of it
+    "default + metal in Rock": {"generation.options": {**_FULL, "master": False, "metal_in_rock": True}},
+    "default + loudness spread": {"generation.options": {**_FULL, "master": False},
+                                  "generation.loudness_lufs": [-24.0, -9.0]},
 }
 
 
