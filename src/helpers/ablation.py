@@ -40,8 +40,9 @@ LAYER_CHOICES = ("max_pool", "mean_pool", "penultimate", "taggram", "max_pool+me
 _DRY = {"stem_fx": False, "master": False, "vocals": False, "double_guitars": False, "soundfont_per": "clip",
         "stem_levels": "font"}
 #: every production ingredient on: the arms switch one off (or on) from here
+#: (the keys the offline profile lists; metal_in_rock is off unless an arm names it)
 _FULL = {"stem_fx": True, "master": True, "vocals": True, "double_guitars": True, "soundfont_per": "part",
-         "stem_levels": "calibrated", "soundfonts": "auto", "metal_in_rock": False}
+         "stem_levels": "calibrated", "soundfonts": "auto"}
 #: what a cached row holds (2: each real track's prediction, for intervals over tracks)
 ROWS_VERSION = 2
 #: the arm whose settings are the profile's defaults (chosen from this table)
