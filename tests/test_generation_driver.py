@@ -149,7 +149,10 @@ def test_symbolic_backend_same_config_same_bytes(tmp_path):
     b = generate_clips(prompts, tmp_path / "b", cfg, progress=False)
     assert digests(tmp_path / "a") == digests(tmp_path / "b") and len(digests(tmp_path / "a")) == 5
     pd.testing.assert_frame_equal(a, b)
-    assert (a["lufs"] - cfg.loudness_lufs).abs().max() < 1.0 and (a["peak_dbfs"] <= -1.0 + 1e-3).all()
+    assert (a["peak_dbfs"] <= -1.0 + 1e-3).all() and (a["lufs"] <= cfg.loudness_lufs + 0.1).all()
+    # each clip reaches the target, or stops short of it because its peak reached the ceiling
+    short = a["lufs"] < cfg.loudness_lufs - 0.5
+    assert (a.loc[short, "peak_dbfs"] > -1.0 - 0.05).all()
 
 
 def test_a_silent_clip_is_an_error_naming_it_and_earlier_batches_stay_listed(prompts, tmp_path, tone_cfg):
