@@ -102,8 +102,8 @@ EXAMPLES = {
         """,
     "ablation": """
         examples:
-          ./synthmir ablation --real-data data/realbench-dev-big
-          ./synthmir ablation --real-data data/realbench-dev-big --arms "full (default)" "full - vocals" --seeds 5
+          ./synthmir ablation --real-data data/realbench-dev
+          ./synthmir ablation --real-data data/realbench-dev --arms "full" "full - master chain (the default)" --seeds 5
         """,
     "soundfonts": """
         examples:
