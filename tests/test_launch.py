@@ -156,6 +156,9 @@ def test_embedding_shards_merge_into_what_an_unsharded_run_makes_and_train(tmp_p
     run_embedding(cfg, progress=False)
     out = embedding_dir(cfg)
     ref = load_embeddings(out, "synthetic")
+    made = (out / "profile.json").read_text()
+    run_embedding(cfg, progress=False)  # all done before: the profile of the run that made them stays
+    assert (out / "profile.json").read_text() == made
     shutil.rmtree(out)
     for i in range(2):
         run_embedding(cfg, shard=f"{i}/3", progress=False)

@@ -164,11 +164,15 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
     i, n = parse_shard(shard)
     items = take_shard(clips[["id", "path"]], (i, n))
     name = shard_file_name("synthetic", (i, n), "")
-    with stage.profile(shard_file_name("profile", (i, n), ".json"), backend=embedder.name, clips=len(items),
-                       shard=[i, n]) as prof:
-        synthetic = embed_files(items, out, name, embedder,
-                                batch_size=cfg.embedding.batch_size, progress=progress)
-        prof["dim"] = int(synthetic["X"].shape[1])
+    done_before = n == 1 and stage.is_done(settings) and _done_count(stage) == len(items)
+    if done_before:  # every clip embedded by an earlier run: keep that run's profile (its time and rate)
+        synthetic = embed_files(items, out, name, embedder, batch_size=cfg.embedding.batch_size, progress=progress)
+    else:
+        with stage.profile(shard_file_name("profile", (i, n), ".json"), backend=embedder.name, clips=len(items),
+                           shard=[i, n]) as prof:
+            synthetic = embed_files(items, out, name, embedder,
+                                    batch_size=cfg.embedding.batch_size, progress=progress)
+            prof["dim"] = int(synthetic["X"].shape[1])
     result = {"synthetic": synthetic, "real": None}
     if n == 1:
         stage.mark_done(settings, clips=len(synthetic["ids"]))
@@ -189,6 +193,14 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
         real.update(tracks=tracks, skipped=skipped, summary=listed.summary())
         result["real"] = real
     return result
+
+
+def _done_count(stage: Stage) -> int | None:
+    """How many items the stage's done marker says it finished (None when unknown)."""
+    try:
+        return json.loads(stage.done_marker.read_text()).get("clips")
+    except (OSError, ValueError):
+        return None
 
 
 def merge_embedding(cfg: Config) -> dict:
