@@ -43,6 +43,8 @@ _DRY = {"stem_fx": False, "master": False, "vocals": False, "double_guitars": Fa
 #: (the keys the offline profile lists; metal_in_rock is off unless an arm names it)
 _FULL = {"stem_fx": True, "master": True, "vocals": True, "double_guitars": True, "soundfont_per": "part",
          "stem_levels": "calibrated", "soundfonts": "auto"}
+#: the profile's default: the full production without the master chain
+_DEFAULT = {**_FULL, "master": False}
 #: what a cached row holds (2: each real track's prediction, for intervals over tracks)
 ROWS_VERSION = 2
 #: the arm whose settings are the profile's defaults (chosen from this table)
@@ -56,7 +58,7 @@ ARMS: dict[str, dict[str, Any]] = {
     "dry, all SoundFonts per clip": {"generation.options": {**_DRY, "soundfonts": "auto"}},
     "full": {"generation.options": _FULL},
     "full - stem FX": {"generation.options": {**_FULL, "stem_fx": False}},
-    DEFAULT_ARM: {"generation.options": {**_FULL, "master": False}},
+    DEFAULT_ARM: {"generation.options": _DEFAULT},
     "full - vocals": {"generation.options": {**_FULL, "vocals": False}},
     "full - double guitars": {"generation.options": {**_FULL, "double_guitars": False}},
     "full, TimGM6mb only": {"generation.options": {**_FULL, "soundfonts": "timgm6mb"}},
@@ -65,9 +67,8 @@ ARMS: dict[str, dict[str, Any]] = {
     "full + metal in Rock": {"generation.options": {**_FULL, "metal_in_rock": True}},
     "full + loudness spread": {"generation.options": _FULL, "generation.loudness_lufs": [-24.0, -9.0]},
     # from the default (no master chain): what still might help on top of it
-    "default + metal in Rock": {"generation.options": {**_FULL, "master": False, "metal_in_rock": True}},
-    "default + loudness spread": {"generation.options": {**_FULL, "master": False},
-                                  "generation.loudness_lufs": [-24.0, -9.0]},
+    "default + metal in Rock": {"generation.options": {**_DEFAULT, "metal_in_rock": True}},
+    "default + loudness spread": {"generation.options": _DEFAULT, "generation.loudness_lufs": [-24.0, -9.0]},
 }
 
 
@@ -165,27 +166,29 @@ def _score_layers(cfg, emb, y, tr, va, real, tracks, layers, seeds) -> list[dict
     return rows
 
 
-def track_correctness(rows: Sequence[dict]) -> pd.Series:
-    """Each real track's correctness averaged over the rows' classifier seeds (index: track id)."""
-    frames = [pd.Series({t: float(p == r["label"][t]) for t, p in r["predicted"].items()}) for r in rows
-              if "predicted" in r]
-    return pd.concat(frames, axis=1).mean(axis=1) if frames else pd.Series(dtype=float)
+def track_table(rows_by_arm: dict[str, list[dict]]) -> pd.DataFrame:
+    """The rows' real-track predictions in the studies' long format (:mod:`helpers.studies.common`):
+    one row per (arm, layer, seed, track) with ``correct``; the track is the bootstrap unit."""
+    recs = [{"arm": arm, "layer": r["layer"], "seed": r["seed"], "set": "real", "unit": t, "item": t,
+             "correct": float(p == r["label"][t])}
+            for arm, rows in rows_by_arm.items() for r in rows if "predicted" in r for t, p in r["predicted"].items()]
+    return pd.DataFrame(recs, columns=["arm", "layer", "seed", "set", "unit", "item", "correct"])
 
 
 def summarize(rows_by_arm: dict[str, list[dict]], reference: str | None = REFERENCE_ARM, n_boot: int = 2000,
               seed: int = 0) -> pd.DataFrame:
     """The ablation table: per (arm, layer), means and sd over classifier seeds and, where the rows
     hold each track's prediction, a 95 % bootstrap interval over real tracks (each track's correctness
-    averaged over seeds first) and the paired difference from ``reference`` on the same layer.
+    averaged over seeds first) and the paired difference from ``reference`` on the same layer
+    (:func:`helpers.studies.common.summarize` and :func:`~helpers.studies.common.paired_gain`).
 
     The sd over seeds shows only the classifier's randomness; the interval over tracks shows how
     much a different draw of real tracks could move the figure; the paired difference is what an
     ingredient changes on the same tracks.
     """
-    from .studies.common import bootstrap_ci
+    from .studies import common
 
     out = []
-    per_track = {}
     for arm, rows in rows_by_arm.items():
         frame = pd.DataFrame(rows)
         for layer, g in frame.groupby("layer", sort=False):
@@ -196,23 +199,20 @@ def summarize(rows_by_arm: dict[str, list[dict]], reference: str | None = REFERE
                            real_macro_f1=g["real_macro_f1"].mean())
                 for c in [c for c in g.columns if c.startswith("recall_")]:
                     rec[c] = g[c].mean()
-                correct = track_correctness([r for r in rows if r["layer"] == layer])
-                if len(correct):
-                    per_track[arm, layer] = correct
-                    _, rec["real_ci_low"], rec["real_ci_high"] = bootstrap_ci(correct.to_numpy(), n_boot=n_boot,
-                                                                              seed=seed)
             out.append(rec)
     table = pd.DataFrame(out)
-    if reference is not None and len(table):
-        for i, r in table.iterrows():
-            base = per_track.get((reference, r["layer"]))
-            mine = per_track.get((r["arm"], r["layer"]))
-            if base is None or mine is None or r["arm"] == reference:
-                continue
-            common = mine.index.intersection(base.index)
-            diff = (mine.loc[common] - base.loc[common]).to_numpy()
-            table.loc[i, ["vs_reference", "vs_reference_low", "vs_reference_high"]] = bootstrap_ci(
-                diff, n_boot=n_boot, seed=seed)
+    long = track_table(rows_by_arm)
+    if not len(long):
+        return table
+    keys = ["arm", "layer"]
+    ci = common.summarize(long, keys, n_boot=n_boot, seed=seed)
+    table = table.merge(ci[[*keys, "ci_low", "ci_high"]].rename(
+        columns={"ci_low": "real_ci_low", "ci_high": "real_ci_high"}), on=keys, how="left")
+    if reference is not None and (long["arm"] == reference).any():
+        gain = common.paired_gain(long, keys, {"arm": reference}, n_boot=n_boot, seed=seed)
+        table = table.merge(gain[[*keys, "gain", "ci_low", "ci_high"]].rename(
+            columns={"gain": "vs_reference", "ci_low": "vs_reference_low", "ci_high": "vs_reference_high"}),
+            on=keys, how="left")
     return table
 
 

@@ -116,6 +116,9 @@ class LineBar(_std_tqdm):
     def _elapsed(self) -> float:
         return self._time() - self.start_t if hasattr(self, "start_t") else 0.0  # not yet set on tqdm's first display
 
+    def _head(self) -> str:
+        return f"{self.desc}: " if self.desc else ""
+
     def _rate(self) -> float | None:
         made, elapsed = self.n - self.initial, self._elapsed()
         return made / elapsed if made > 0 and elapsed > 0 else None
@@ -123,7 +126,7 @@ class LineBar(_std_tqdm):
     def line(self) -> str:
         """The progress line for the current state."""
         unit = _plural(self.unit)
-        head = f"{self.desc}: " if self.desc else ""
+        head = self._head()
         text = f"{head}{self.n}/{self.total} {unit} ({100 * self.n / self.total:.0f}%)" if self.total else f"{head}{self.n} {unit}"
         rate = self._rate()
         if rate:
@@ -137,10 +140,10 @@ class LineBar(_std_tqdm):
     def summary(self) -> str:
         """The closing line: what was made, in how long, how fast."""
         unit = _plural(self.unit)
-        made, elapsed = self.n - self.initial, self._elapsed()
-        text = f"{self.desc + ': ' if self.desc else ''}{made} {unit} in {_duration(elapsed)}"
-        if made and elapsed > 0:
-            text += f" ({_per_s(made / elapsed)} {unit}/s)"
+        made, elapsed, rate = self.n - self.initial, self._elapsed(), self._rate()
+        text = f"{self._head()}{made} {unit} in {_duration(elapsed)}"
+        if rate:
+            text += f" ({_per_s(rate)} {unit}/s)"
         if self.initial:
             text += f"; {self.initial} done before"
         if self.postfix:
