@@ -74,6 +74,8 @@ def test_intervals_over_tracks_and_the_paired_difference_from_the_reference():
     assert worse["vs_reference"] == pytest.approx(-0.25)
     assert worse["vs_reference_low"] < -0.25 < worse["vs_reference_high"] <= 0.0
     assert pd.isna(ref["vs_reference"])
+    alone = A.summarize({A.REFERENCE_ARM: rows([right, right])}, n_boot=100)  # the reference by itself
+    assert alone.loc[0, "real_ci_low"] == 1.0 and "vs_reference" not in alone
     md = A.markdown_table(table)
     assert "(reference)" in md and "-0.25 [" in md and "95 % CI (tracks)" in md.splitlines()[0]
 

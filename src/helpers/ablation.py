@@ -208,8 +208,9 @@ def summarize(rows_by_arm: dict[str, list[dict]], reference: str | None = REFERE
     ci = common.summarize(long, keys, n_boot=n_boot, seed=seed)
     table = table.merge(ci[[*keys, "ci_low", "ci_high"]].rename(
         columns={"ci_low": "real_ci_low", "ci_high": "real_ci_high"}), on=keys, how="left")
-    if reference is not None and (long["arm"] == reference).any():
-        gain = common.paired_gain(long, keys, {"arm": reference}, n_boot=n_boot, seed=seed)
+    gain = (common.paired_gain(long, keys, {"arm": reference}, n_boot=n_boot, seed=seed)
+            if reference is not None and (long["arm"] == reference).any() else pd.DataFrame())
+    if len(gain):  # another arm beside the reference
         table = table.merge(gain[[*keys, "gain", "ci_low", "ci_high"]].rename(
             columns={"gain": "vs_reference", "ci_low": "vs_reference_low", "ci_high": "vs_reference_high"}),
             on=keys, how="left")
