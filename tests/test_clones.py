@@ -112,7 +112,10 @@ def test_the_kernel_spec_is_registered_once_per_venv_and_names_no_clone():
     assert {p.name: p.stat().st_mtime_ns for p in spec_dir.iterdir()} == before  # idempotent: nothing rewritten
     spec = json.loads((spec_dir / "kernel.json").read_text())
     assert spec["display_name"] == "SynthMIR" and spec["argv"][0] == sys.executable
-    assert str(ROOT) not in json.dumps(spec)  # clones share it: the launcher finds the clone
+    text = json.dumps(spec)  # clones share it: the launcher finds the clone
+    # the clone's folder as a path (followed by a separator or the string's end), not as a prefix of
+    # another name: a cache at <clone>-cache is not the clone
+    assert f"{ROOT}/" not in text and f'{ROOT}"' not in text
     from jupyter_client.kernelspec import KernelSpecManager
 
     assert KernelSpecManager().get_kernel_spec("synthmir").resource_dir == str(spec_dir)
