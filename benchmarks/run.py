@@ -70,24 +70,57 @@ def _requests(n, seed=0):
                         seed + i) for i in range(n)]
 
 
-def bench_musicgen(device, size, batches, duration_s, repeats, compile_step):
+def bench_musicgen(device, size, batches, duration_s, repeats, compile_step, phases=False, naive=True,
+                   profile_batch=0, on_result=None, out=None):
     from helpers.generators.musicgen import MusicGenGenerator, build_random_musicgen, build_tiny_musicgen
 
     model, processor = build_random_musicgen("small") if size == "full" else build_tiny_musicgen()
-    out = {"model": "musicgen-small architecture, random weights" if size == "full" else "tiny random MusicGen",
-           "duration_s": duration_s, "guidance_scale": 3.0, "top_k": 250, "fast": []}
+    out = {} if out is None else out  # filled in place, so that on_result() can save what is measured so far
+    out.update({"model": "musicgen-small architecture, random weights" if size == "full" else "tiny random MusicGen",
+                "duration_s": duration_s, "guidance_scale": 3.0, "top_k": 250, "fast": []})
     for b in batches:
         gen = MusicGenGenerator.from_model(model, processor, duration_s=duration_s, batch_size=b, device=device,
                                            dtype="auto", guidance_scale=3.0, top_k=250, fast=True,
                                            compile=compile_step)
-        gen.generate_batch(_requests(min(b, 2)))  # warm-up (allocations, compile)
-        _reset_peak(device)
-        best = _best_time(lambda r: gen.generate_batch(_requests(b, seed=1000 * r)), repeats, device)
-        out["fast"].append({"batch_size": b, "dtype": str(gen.dtype).replace("torch.", ""), "compile": compile_step,
-                            "seconds_per_batch": round(best, 3), "clips_per_s": round(b / best, 3),
-                            "peak_gpu_gb": _peak_gb(device)})
-        print(f"musicgen fast  batch {b:4d}: {b / best:9.3f} clips/s  ({best:.2f} s/batch, peak {_peak_gb(device)} GB)")
+        try:
+            t0 = time.perf_counter()
+            # warm-up: allocations; with --compile the full batch, so that compiling and CUDA-graph capture
+            # for this shape happen here and not in the timed call
+            gen.generate_batch(_requests(b if compile_step else min(b, 2), seed=999_999))
+            warm = time.perf_counter() - t0
+            _reset_peak(device)
+            best = _best_time(lambda r: gen.generate_batch(_requests(b, seed=1000 * r)), repeats, device)
+        except torch.cuda.OutOfMemoryError as e:  # a batch too big for this card is a result, not a crash
+            out["fast"].append({"batch_size": b, "compile": compile_step, "error": f"out of memory: {str(e)[:200]}"})
+            print(f"musicgen fast  batch {b:4d}: out of memory")
+            del gen
+            _reset_peak(device)
+            continue
+        row = {"batch_size": b, "dtype": str(gen.dtype).replace("torch.", ""), "compile": compile_step,
+               "seconds_per_batch": round(best, 3), "clips_per_s": round(b / best, 3),
+               "peak_gpu_gb": _peak_gb(device), "warm_up_s": round(warm, 1)}
+        if phases:
+            row["phases"] = musicgen_phases(gen, b, device)
+        out["fast"].append(row)
+        print(f"musicgen fast  batch {b:4d}: {b / best:9.3f} clips/s  ({best:.2f} s/batch, peak {_peak_gb(device)} GB,"
+              f" first call {warm:.1f} s)" + (f"  phases {row['phases']}" if phases else ""))
+        if on_result:
+            on_result()
         del gen
+    if profile_batch:
+        gen = MusicGenGenerator.from_model(model, processor, duration_s=duration_s, batch_size=profile_batch,
+                                           device=device, dtype="auto", guidance_scale=3.0, top_k=250, fast=True,
+                                           compile=compile_step)
+        out["profile"] = {"batch_size": profile_batch, "steps": 20, "compile": compile_step,
+                          "top": profile_decoder(gen, profile_batch, device)}
+        print(f"musicgen profile, batch {profile_batch}, 20 decode steps:")
+        for r in out["profile"]["top"]:
+            print(f"  {r['share']:6.1%} {r['ms']:9.2f} ms {r['calls']:6d}x  {r['name']}")
+        del gen
+        if on_result:
+            on_result()
+    if not naive:
+        return out
     # the naive baseline: transformers generate, batch 1, fp32
     model = model.to(device=device, dtype=torch.float32)
     n_tokens = int(round(duration_s * model.config.audio_encoder.frame_rate)) + model.config.decoder.num_codebooks - 1
@@ -102,10 +135,87 @@ def bench_musicgen(device, size, batches, duration_s, repeats, compile_step):
     best = _best_time(naive, max(1, repeats), device)
     out["naive"] = {"batch_size": 1, "dtype": "float32", "seconds_per_clip": round(best, 3),
                     "clips_per_s": round(1 / best, 4), "peak_gpu_gb": _peak_gb(device), "max_new_tokens": n_tokens}
-    top = max(out["fast"], key=lambda r: r["clips_per_s"])
+    top = max((r for r in out["fast"] if "clips_per_s" in r), key=lambda r: r["clips_per_s"])
     out["speedup"] = round(top["clips_per_s"] / out["naive"]["clips_per_s"], 1)
     print(f"musicgen naive batch    1: {1 / best:9.4f} clips/s  -> speed-up x{out['speedup']} (batch {top['batch_size']})")
     return out
+
+
+def musicgen_phases(gen, b, device):
+    """Where one batch's time goes, in seconds: text encoder, decoder steps, sampling, EnCodec decode, disk writes.
+
+    ``codes`` (text encoder + the decode loop, sampling included) and ``encodec``
+    are timed on the real batch. ``sampling`` re-runs the loop's sampling ops
+    (guidance mix, top-k, Gumbel noise, argmax, forced tokens) on random logits
+    of the same shape for the same number of steps; ``decoder_steps`` is
+    ``codes - text - sampling``. ``disk`` writes the batch as 16-bit WAV files
+    with the generation stage's writer.
+    """
+    import tempfile
+
+    from helpers.audio import write_wav_atomic
+    from helpers.generators.musicgen import gumbel_noise, process_logits, seed_keys
+
+    reqs = _requests(b, seed=77)
+    prompts, seeds = [r.prompt for r in reqs], [r.seed for r in reqs]
+
+    def timed(fn):
+        _sync(device)
+        t0 = time.perf_counter()
+        res = fn()
+        _sync(device)
+        return res, time.perf_counter() - t0
+
+    _, t_text = timed(lambda: gen._encode_text(*gen._tokenize(prompts)))
+    codes, t_codes = timed(lambda: gen.generate_codes(prompts, seeds))
+    audio, t_dec = timed(lambda: gen.decode_codes(codes))
+    K, V = gen.num_codebooks, gen.vocab_size
+    steps = gen.max_new_tokens
+    cond = torch.randn(b * K, V, device=device)
+    uncond = torch.randn(b * K, V, device=device)
+    keys = seed_keys(seeds, device)
+    forced = torch.full((b * K,), -1, dtype=torch.long, device=device)
+
+    def sampling():
+        cur = None
+        for t in range(1, steps + 1):
+            logits = uncond + (cond - uncond) * gen.guidance_scale
+            scores = process_logits(logits, gen.temperature, gen.top_k, gen.top_p).view(b, K, V)
+            nxt = torch.argmax(scores + gumbel_noise(keys, t, K, V), dim=-1).view(-1)
+            cur = torch.where(forced == -1, nxt, forced)
+        return cur
+
+    _, t_samp = timed(sampling)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        for i, a in enumerate(audio.numpy()):
+            write_wav_atomic(Path(tmp) / f"{i:05d}.wav", a, gen.sample_rate)
+        t_disk = time.perf_counter() - t0
+    return {"text_encoder": round(t_text, 3), "decoder_steps": round(max(t_codes - t_text - t_samp, 0.0), 3),
+            "sampling": round(t_samp, 3), "encodec_decode": round(t_dec, 3), "disk_writes": round(t_disk, 3),
+            "steps": steps}
+
+
+def profile_decoder(gen, b, device, n_steps=20, top=15):
+    """torch.profiler over ``n_steps`` decode steps of one batch: the top kernels by GPU (or CPU) time, as rows."""
+    from torch.profiler import ProfilerActivity, profile
+
+    reqs = _requests(b, seed=5)
+    saved = gen.max_new_tokens, gen.n_frames
+    gen.max_new_tokens, gen.n_frames = n_steps, n_steps - (gen.num_codebooks - 1)
+    try:
+        gen.generate_codes([r.prompt for r in reqs], [r.seed for r in reqs])  # shapes for this step count
+        acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+        with profile(activities=acts) as prof:
+            gen.generate_codes([r.prompt for r in reqs], [r.seed for r in reqs])
+            _sync(device)
+    finally:
+        gen.max_new_tokens, gen.n_frames = saved
+    key = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
+    events = sorted(prof.key_averages(), key=lambda e: getattr(e, key, 0), reverse=True)
+    total = sum(getattr(e, key, 0) for e in events) or 1
+    return [{"name": e.key[:80], "calls": e.count, "ms": round(getattr(e, key, 0) / 1000, 2),
+             "share": round(getattr(e, key, 0) / total, 3)} for e in events[:top]]
 
 
 def bench_passt(device, size, batches, repeats):
@@ -183,6 +293,11 @@ def main(argv=None):
     p.add_argument("--duration", type=float, default=10.0)
     p.add_argument("--repeats", type=int, default=None)
     p.add_argument("--compile", action="store_true", help="torch.compile the decoder step (CUDA graphs on GPU)")
+    p.add_argument("--phases", action="store_true",
+                   help="also time one batch's phases: text encoder, decoder steps, sampling, EnCodec, disk writes")
+    p.add_argument("--profile-batch", type=int, default=0,
+                   help="torch.profiler over 20 decode steps at this batch size; the top kernels go in the JSON")
+    p.add_argument("--no-naive", action="store_true", help="skip the naive MusicGen baseline (e.g. in a --compile run)")
     p.add_argument("--cpu-clips", type=int, default=None)
     p.add_argument("--out", default=str(Path(__file__).parent / "results"))
     a = p.parse_args(argv)
@@ -209,24 +324,33 @@ def main(argv=None):
                      "cuda": torch.version.cuda},
         "results": {},
     }
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tag = "gpu" if device.type == "cuda" else "cpu"
+    path = out / f"{time.strftime('%Y%m%d-%H%M%S')}-{tag}-{size}{'-compile' if a.compile else ''}.json"
+
+    def save():  # after every result, so a run stopped part-way keeps what it measured
+        path.write_text(json.dumps(result, indent=2) + "\n")
+
     if "musicgen" in parts:
-        result["results"]["musicgen"] = bench_musicgen(device, size, mg_batches, duration, repeats, a.compile)
+        mg = {}
+        result["results"]["musicgen"] = mg
+        bench_musicgen(device, size, mg_batches, duration, repeats, a.compile, phases=a.phases,
+                       naive=not a.no_naive, profile_batch=a.profile_batch, on_result=save, out=mg)
+        save()
     if "passt" in parts:
         if tiny:
             print("passt: skipped at --size tiny (full PaSST-S takes ~1 s per clip on a 2-core CPU)")
         else:
             result["results"]["passt"] = bench_passt(device, size, pt_batches, repeats)
+            save()
     if "symbolic" in parts:
         result["results"]["symbolic"] = bench_symbolic(cpu_clips)
     if "musicnn" in parts:
         result["results"]["musicnn_cpu"] = bench_musicnn(torch.device("cpu"), cpu_clips, 16)
         if device.type == "cuda":
             result["results"]["musicnn_gpu"] = bench_musicnn(device, 10 * cpu_clips, 64)
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    tag = "gpu" if device.type == "cuda" else "cpu"
-    path = out / f"{time.strftime('%Y%m%d-%H%M%S')}-{tag}-{size}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    save()
     print(f"wrote {path}")
     return result
 

@@ -95,6 +95,25 @@ def test_seed_gives_same_clip_in_any_batch(tiny, kv_cache):
     torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
 
 
+
+def test_encodec_decodes_big_batches_in_chunks(tiny, monkeypatch):
+    """Past 2**31 activation elements CUDA refused EnCodec's padding ("32-bit index math") at 256 clips of
+    10 s on an H200; decoding in chunks gives the same audio as one call."""
+    import helpers.generators.musicgen as mg
+
+    gen = make(tiny)
+    codes = gen.generate_codes(PROMPTS, [1, 2, 3, 4])
+    whole = gen.decode_codes(codes)
+    monkeypatch.setattr(mg, "DECODE_ELEMENTS", 64 * gen.n_samples * 3 // 2)  # one clip per chunk
+    calls = []
+    decode = type(gen.model.audio_encoder).decode
+    monkeypatch.setattr(type(gen.model.audio_encoder), "decode",
+                        lambda self, c, *a, **k: calls.append(c.shape[1]) or decode(self, c, *a, **k))
+    chunked = gen.decode_codes(codes)
+    assert calls == [1, 1, 1, 1]
+    torch.testing.assert_close(chunked, whole, atol=1e-5, rtol=0)
+    assert gen.decode_codes(codes[:0]).shape == (0, gen.n_samples)
+
 def test_different_seeds_differ_and_rerun_repeats(tiny):
     gen = make(tiny)
     codes = gen.generate_codes([PROMPTS[0]] * 3, [1, 2, 1])

@@ -481,6 +481,9 @@ class _RecordCodes:
 # the backend
 # --------------------------------------------------------------------------
 
+DECODE_ELEMENTS = 2**30  # EnCodec decodes at most this many activation elements per layer at once
+
+
 class MusicGenGenerator(Generator):
     """MusicGen through transformers: prompts -> mono float32 clips at the EnCodec rate (32 kHz for musicgen-small).
 
@@ -640,11 +643,18 @@ class MusicGenGenerator(Generator):
 
     @torch.no_grad()
     def decode_codes(self, codes: torch.Tensor) -> torch.Tensor:
-        """Codes ``(B, K, n_frames)`` -> audio ``(B, n_samples)`` float32 on the CPU, one batched EnCodec call."""
+        """Codes ``(B, K, n_frames)`` -> audio ``(B, n_samples)`` float32 on the CPU, in batched EnCodec calls."""
         enc = self.model.audio_encoder
         codes = codes.to(self.device)
-        values = enc.decode(codes[None], [None] * codes.shape[0]).audio_values  # (B, 1, n_frames * hop)
-        audio = values[:, 0, : self.n_samples].float().cpu()
+        # in chunks: EnCodec's last layers hold (B, 64, n_samples) activations, and past 2**31 elements
+        # (about 100 clips of 10 s) CUDA's padding kernels refuse the tensor ("must fit into 32-bit index math")
+        chunk = max(1, DECODE_ELEMENTS // (64 * max(self.n_samples, 1)))
+        parts = []
+        for s in range(0, codes.shape[0], chunk):
+            part = codes[s : s + chunk]
+            values = enc.decode(part[None], [None] * part.shape[0]).audio_values  # (b, 1, n_frames * hop)
+            parts.append(values[:, 0, : self.n_samples].float().cpu())
+        audio = torch.cat(parts, dim=0) if parts else torch.zeros((0, self.n_samples))
         if audio.shape[1] < self.n_samples:
             audio = nn.functional.pad(audio, (0, self.n_samples - audio.shape[1]))
         return audio
@@ -693,9 +703,11 @@ class MusicGenGenerator(Generator):
 
     def _delay_pattern(self, batch: int, max_length: int) -> torch.Tensor:
         """``(B * K, max_length)``: ``-1`` where a token is generated, else the forced (pad) id."""
-        start = torch.full((batch * self.num_codebooks, 1), self.start_token_id, dtype=torch.long, device=self.device)
+        # built on the CPU: transformers takes min() over the ids in Python, one host sync per row on a GPU
+        # (about 4,400 device-to-host copies per batch of 256 in the H200 profile)
+        start = torch.full((batch * self.num_codebooks, 1), self.start_token_id, dtype=torch.long)
         _, pattern = self.model.decoder.build_delay_pattern_mask(start, self.start_token_id, max_length=max_length)
-        return pattern
+        return pattern.to(self.device)
 
     def _undelay(self, seq: torch.Tensor, batch: int) -> torch.Tensor:
         """Raw ids ``(B * K, max_length)`` -> codes ``(B, K, n_frames)``: codebook k is read from k + 1 on."""
