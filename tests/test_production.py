@@ -207,6 +207,35 @@ def test_integrated_loudness_matches_bs1770_reference_levels():
     assert integrated_loudness(tone[:1000], sr) == pytest.approx(-3.0, abs=0.3)  # shorter than a block
 
 
+
+def _loudness_cases(rng):
+    """Signals that exercise both gates: noise at random levels, a near-silent third, a silent half."""
+    for sr in (16000, 32000, 44100, 48000):
+        for trial in range(12):
+            n = int(rng.integers(int(0.41 * sr), 11 * sr))
+            x = rng.standard_normal(n) * 10 ** rng.uniform(-4, 0)
+            if trial % 3 == 0:
+                x[: n // 3] *= 1e-4
+            if trial % 4 == 0:
+                x[n // 2:] = 0
+            yield sr, np.clip(x, -1, 1)
+
+
+def test_integrated_loudness_agrees_with_pyloudnorm():
+    """The generator's meter is pyloudnorm's: the gating to the last bit, the filters within 1e-9 LU."""
+    import pyloudnorm
+
+    from helpers.audio import _gated_loudness, _meter
+
+    for sr, x in _loudness_cases(np.random.default_rng(3)):
+        meter = pyloudnorm.Meter(sr)
+        ref = float(meter.integrated_loudness(x))
+        k_weighted = x
+        for stage in meter._filters.values():
+            k_weighted = stage.apply_filter(k_weighted)
+        assert _gated_loudness(k_weighted, _meter(sr)[0]) == ref  # same arithmetic, same bits
+        assert integrated_loudness(x, sr) == pytest.approx(ref, abs=1e-9)
+
 def test_loudness_target_fixed_or_drawn_per_clip():
     fixed = GenerationConfig(loudness_lufs=-18.0)
     assert loudness_target(fixed, 1) == loudness_target(fixed, 2) == -18.0

@@ -78,24 +78,86 @@ def load_audio(path: str | os.PathLike, sr: int | None = None) -> tuple[np.ndarr
 # --- loudness (ITU-R BS.1770-4, mono, through pyloudnorm) ----------------------
 
 def integrated_loudness(audio: np.ndarray, sr: int) -> float:
-    """Integrated loudness in LUFS (BS.1770-4 gating, pyloudnorm's meter); ``-inf`` for silence.
+    """Integrated loudness in LUFS (BS.1770-4 gating, as pyloudnorm's meter measures it); ``-inf`` for silence.
 
+    The K-weighting is pyloudnorm's two filter stages run as one second-order-
+    section cascade (``scipy.signal.sosfilt``); the gating is
+    :func:`_gated_loudness`, pyloudnorm's arithmetic on arrays. Together
+    about twice as fast as ``pyloudnorm.Meter.integrated_loudness``, within
+    1e-9 LU of it (tested): the generator measures every stem of every clip.
     Audio shorter than one 400 ms gating block is measured as one block
     (K-weighted mean power), where pyloudnorm itself refuses.
     """
-    import pyloudnorm
+    from scipy.signal import sosfilt
 
     x = np.asarray(audio, dtype=np.float64)
     if x.size == 0 or not np.any(x):
         return float("-inf")
-    meter = pyloudnorm.Meter(int(sr))
-    if len(x) >= int(round(meter.block_size * sr)):
-        with np.errstate(divide="ignore"):
-            return float(meter.integrated_loudness(x))
-    for f in meter._filters.values():
-        x = f.apply_filter(x)
+    meter, sos = _meter(int(sr))
+    x = sosfilt(sos, x)
+    if len(x) >= meter.block_size * sr:
+        return _gated_loudness(x, meter)
     power = float(np.mean(x ** 2))
     return float(-0.691 + 10 * np.log10(power)) if power > 0 else float("-inf")
+
+
+_METERS: dict = {}
+
+
+def _meter(sr: int):
+    """pyloudnorm's meter for ``sr`` and its K-weighting stages as second-order sections, made once per rate."""
+    import pyloudnorm
+
+    if sr not in _METERS:
+        meter = pyloudnorm.Meter(sr)
+        stages = list(meter._filters.values())
+        if any(f.passband_gain != 1.0 for f in stages):  # K-weighting's stages have none; other classes would
+            raise ValueError(f"a filter stage with a passband gain: {meter.filter_class}")
+        sos = np.array([np.concatenate([f.b / f.a[0], f.a / f.a[0]]) for f in stages])
+        _METERS[sr] = (meter, sos)
+    return _METERS[sr]
+
+
+def _gated_loudness(x: np.ndarray, meter) -> float:
+    """``pyloudnorm.Meter.integrated_loudness`` of K-weighted mono ``x``, with the same arithmetic.
+
+    The block bounds, the pairwise sums of squares per block, the two gates
+    and the means are pyloudnorm's (0.2: ``meter.py``), done on arrays: the
+    generator measures every stem of every clip, and pyloudnorm's loop over
+    blocks and lists took a third of each measurement. Given pyloudnorm's
+    filtered signal it returns pyloudnorm's value to the last bit (tested).
+    """
+    rate, t_g = meter.rate, meter.block_size
+    step = 1.0 - meter.overlap
+    n = x.shape[0]
+    n_blocks = int(np.round(((n / rate - t_g) / (t_g * step)))) + 1
+    lo = np.array([int(t_g * (j * step) * rate) for j in range(n_blocks)])
+    hi = np.array([min(int(t_g * (j * step + 1) * rate), n) for j in range(n_blocks)])
+    sq = np.square(x)
+    sums = np.empty(n_blocks)
+    for width in np.unique(hi - lo):  # blocks of one width: one 2-D reduction over contiguous rows
+        rows = np.flatnonzero(hi - lo == width)
+        if width == 0:
+            sums[rows] = 0.0
+            continue
+        windows = np.lib.stride_tricks.sliding_window_view(sq, int(width))
+        starts = lo[rows]
+        hops = np.diff(starts)
+        if hops.size and np.all(hops == hops[0]) and hops[0] > 0:  # evenly spaced: a strided view, no copy
+            windows = windows[starts[0] : starts[-1] + 1 : int(hops[0])]
+        else:
+            windows = windows[starts]
+        sums[rows] = windows.sum(axis=1)
+    z = (1.0 / (t_g * rate)) * sums
+    with np.errstate(divide="ignore", invalid="ignore"):
+        block_lufs = np.array([-0.691 + 10.0 * np.log10(zj) for zj in z])
+        above = z[block_lufs >= -70.0]
+        if above.size == 0:
+            return float("-inf")
+        gamma_r = -0.691 + 10.0 * np.log10(np.mean(above)) - 10.0
+        gated = z[(block_lufs > gamma_r) & (block_lufs > -70.0)]
+        mean = np.nan_to_num(np.mean(gated)) if gated.size else 0.0
+        return float(-0.691 + 10.0 * np.log10(mean))
 
 
 def normalize_loudness(audio: np.ndarray, sr: int, target_lufs: float = -18.0,
