@@ -180,6 +180,29 @@ def test_produce_keeps_length_balance_and_tames_peaks():
         S.produce(stems[:-1], plan, SR)
 
 
+
+def test_tone_spread_is_its_own_draw_and_tilts_the_spectrum():
+    arr = S.arrange("Electronica", "", 9, soundfonts=TIM)
+    midi, owners = S.perform(arr, 3.0)
+    plain = S.plan_production(arr, owners, master=False)
+    tilted = S.plan_production(arr, owners, master=False, tone_spread=True)
+    assert "tone" not in plain  # off: the same plain data as before the option existed
+    assert {k: v for k, v in tilted.items() if k != "tone"} == plain  # its own random stream
+    tone = tilted["tone"]
+    assert 3000 <= tone["high_shelf"]["cutoff_frequency_hz"] <= 6000 and -9 <= tone["high_shelf"]["gain_db"] <= 3
+    assert 80 <= tone["low_shelf"]["cutoff_frequency_hz"] <= 150 and -3 <= tone["low_shelf"]["gain_db"] <= 3
+    gains = [S.plan_production(S.arrange("Rock", "", s, soundfonts=TIM), owners, tone_spread=True)["tone"]
+             ["high_shelf"]["gain_db"] for s in range(40)]
+    assert min(gains) < -5 and max(gains) > 0  # drawn per clip across the range
+    stems = S.render_stems(midi, [arr.soundfont] * len(owners), SR, duration_s=3.0)
+    dark = {**tilted, "tone": {**tone, "high_shelf": {**tone["high_shelf"], "gain_db": -9.0}}}
+    a, b = S.produce(stems, plain, SR), S.produce(stems, dark, SR)
+    from helpers.audio import dynamics_and_tone
+
+    assert dynamics_and_tone(b, SR)["hf_share_db"] < dynamics_and_tone(a, SR)["hf_share_db"] - 4
+    with pytest.raises(ValueError, match="tone_spread"):
+        S.SymbolicGenerator(tone_spread=1)
+
 def test_limiter_and_lofi_pin_their_behaviour():
     rng = np.random.default_rng(0)
     x = (0.05 * rng.standard_normal(SR * 2)).astype(np.float32)

@@ -69,6 +69,9 @@ ARMS: dict[str, dict[str, Any]] = {
     # from the default (no master chain): what still might help on top of it
     "default + metal in Rock": {"generation.options": {**_DEFAULT, "metal_in_rock": True}},
     "default + loudness spread": {"generation.options": _DEFAULT, "generation.loudness_lufs": [-24.0, -9.0]},
+    "default + tone spread": {"generation.options": {**_DEFAULT, "tone_spread": True}},
+    # the embedder's checkpoint: musicnn trained on MagnaTagATune instead of the Million Song Dataset
+    "default, MTT musicnn": {"generation.options": _DEFAULT, "embedding.options": {"model": "MTT_musicnn"}},
 }
 
 
@@ -97,7 +100,8 @@ def arm_config(name: str, profile: str = "offline", clips_per_genre: int = 100, 
     base = load_config(profile)
     overrides = dict(ARMS[name])
     overrides["generation.options"] = {**base.generation.options, **overrides.get("generation.options", {})}
-    overrides["embedding.options"] = {**base.embedding.options, "representation": "+".join(ALL_LAYERS)}
+    overrides["embedding.options"] = {**base.embedding.options, **overrides.get("embedding.options", {}),
+                                      "representation": "+".join(ALL_LAYERS)}
     overrides.update(extra or {})
     return load_config(profile, overrides, run_dir=str(Path(root) / arm_slug(name)), clips_per_genre=clips_per_genre,
                        real_data=real_data)

@@ -25,20 +25,21 @@ PRODUCTION_DEFAULTS: dict[str, Any] = {
     "soundfont_per": "part",  # "part": each part draws its SoundFont; "clip": one per clip
     "stem_levels": "calibrated",  # "calibrated": stems at their family's loudness; "font": as the SoundFont plays
     "metal_in_rock": False,   # Rock's sub-styles: metal when the description says so, else drawn (30 %)
+    "tone_spread": False,     # a tone tilt drawn per clip (shelves at 80-150 Hz and 3-6 kHz), no compression
 }
 
 
 def synthesize(arrangement: Arrangement, duration_s: float = 10.0, sample_rate: int = 32000, *,
                cache: SoundFontCache | None = None, stem_fx: bool = True, master: bool = True,
-               stem_levels: str = "calibrated") -> np.ndarray:
+               stem_levels: str = "calibrated", tone_spread: bool = False) -> np.ndarray:
     """Arrangement -> mono float32 audio of ``duration_s`` seconds.
 
-    With ``stem_fx`` or ``master`` each instrument is rendered as its own stem
+    With ``stem_fx``, ``master`` or ``tone_spread`` each instrument is rendered as its own stem
     through its own SoundFont and produced (:func:`produce.produce`); with
     neither, the whole MIDI is rendered through the clip's SoundFont and gets
     the simple full-mix chain (:func:`produce.apply_effects`).
     """
-    if not (stem_fx or master):
+    if not (stem_fx or master or tone_spread):
         midi = perform(arrangement, duration_s)[0]
         audio = render(midi, arrangement.soundfont, sample_rate, duration_s=duration_s, cache=cache)
         return apply_effects(audio, arrangement, sample_rate)
@@ -46,7 +47,8 @@ def synthesize(arrangement: Arrangement, duration_s: float = 10.0, sample_rate: 
     fonts = [(arrangement.drum_soundfont or arrangement.soundfont) if part is None else
              (part.soundfont or arrangement.soundfont) for part, _ in owners]
     stems = render_stems(midi, fonts, sample_rate, duration_s=duration_s, cache=cache)
-    plan = plan_production(arrangement, owners, stem_fx=stem_fx, master=master, stem_levels=stem_levels)
+    plan = plan_production(arrangement, owners, stem_fx=stem_fx, master=master, stem_levels=stem_levels,
+                           tone_spread=tone_spread)
     return produce(stems, plan, sample_rate)
 
 
@@ -58,7 +60,7 @@ class SymbolicGenerator(Generator):
             SoundFont: FluidR3_GM, MuseScore General, the AVL drum kits),
             ``"timgm6mb"``, or a path / list of paths.
         soundfont_per: ``"part"`` or ``"clip"``.
-        stem_fx, master, vocals, double_guitars, metal_in_rock: the production ingredients
+        stem_fx, master, vocals, double_guitars, metal_in_rock, tone_spread: the production ingredients
             (see :data:`PRODUCTION_DEFAULTS`).
         sample_rate: default 32000, rendered directly.
         max_voices: polyphony cap of the synthesizer.
@@ -86,7 +88,7 @@ class SymbolicGenerator(Generator):
         if int(max_voices) < 8:
             raise ValueError(f"max_voices must be at least 8, got {max_voices}")
         self.options = {**PRODUCTION_DEFAULTS, **options}
-        for key in ("stem_fx", "master", "vocals", "double_guitars", "metal_in_rock"):
+        for key in ("stem_fx", "master", "vocals", "double_guitars", "metal_in_rock", "tone_spread"):
             if not isinstance(self.options[key], bool):
                 raise ValueError(f"symbolic option {key} must be true or false, got {self.options[key]!r}")
         if self.options["stem_levels"] not in ("calibrated", "font"):
@@ -116,7 +118,7 @@ class SymbolicGenerator(Generator):
         """Render one request: mono float32, ``duration_s`` long, at :attr:`sample_rate`."""
         return synthesize(self.arrangement(request), self.duration_s, self._sample_rate, cache=self._cache,
                           stem_fx=self.options["stem_fx"], master=self.options["master"],
-                          stem_levels=self.options["stem_levels"])
+                          stem_levels=self.options["stem_levels"], tone_spread=self.options["tone_spread"])
 
     def generate_batch(self, requests: Sequence[ClipRequest]) -> list[np.ndarray]:
         for r in requests:  # a genre this backend cannot make fails the batch before any rendering
