@@ -383,6 +383,24 @@ def _rap_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Not
     return _truncate_overlaps(notes)
 
 
+def _chord_pools(ctx: _Context, part: Part, rate: int, pool_of, *voicing: int, lead_sorted: bool = False):
+    """The steps of a broken-chord part: ``(i, step, pool)`` every ``rate`` sixteenths from the part's entry.
+
+    Each chord is voiced once, close in the part's register and led from the previous voicing
+    (``voicing``: extra arguments of :func:`voice_chord`; ``lead_sorted``: the voicing is sorted
+    before it leads and becomes a pool); ``pool_of`` turns it into the pitches the figure walks.
+    """
+    prev: list[int] | None = None
+    cache: dict[int, list[int]] = {}
+    for i, s in enumerate(range(part.enters_bar * 16, ctx.bars * 16, rate)):
+        idx = ctx.chord_index(s)
+        if idx not in cache:
+            v = voice_chord(ctx.chord(idx), ctx.arr.key, ctx.scale, "close", part.register, prev, *voicing)
+            prev = sorted(v) if lead_sorted else v
+            cache[idx] = pool_of(prev)
+        yield i, s, cache[idx]
+
+
 def _figure_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Note]:
     """Broken-chord figures: the Alberti bass (low, high, middle, high: 16ths at slow tempos, else 8ths)
     and banjo rolls (16ths over root, third, fifth and the octave)."""
@@ -392,16 +410,9 @@ def _figure_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_
         rate = 2
     roll = BANJO_ROLLS[int(rng.integers(len(BANJO_ROLLS)))]
     notes: list[_Note] = []
-    prev: list[int] | None = None
-    cache: dict[int, list[int]] = {}
-    start = part.enters_bar * 16
-    for i, s in enumerate(range(start, ctx.bars * 16, rate)):
-        idx = ctx.chord_index(s)
-        if idx not in cache:
-            v = sorted(voice_chord(ctx.chord(idx), ctx.arr.key, ctx.scale, "close", part.register, prev, 3))
-            prev = v
-            cache[idx] = v if alberti else v + [v[0] + 12]
-        pool = cache[idx]
+    pools = _chord_pools(ctx, part, rate, (lambda v: v) if alberti else (lambda v: v + [v[0] + 12]), 3,
+                         lead_sorted=True)
+    for i, s, pool in pools:
         j = (0, 2, 1, 2)[i % 4] if alberti else roll[i % len(roll)]
         j = min(j, len(pool) - 1)
         acc = ACCENTS["x"] if s % 4 == 0 else ACCENTS["o"] * (0.85 if alberti else 1.0)
@@ -477,16 +488,7 @@ def _arp_notes(ctx: _Context, part: Part, rng: np.random.Generator) -> list[_Not
     octaves = 1 if kind in ("pop_arpeggio", "clean_arpeggio") else 2
     perm = rng.integers(0, 6, size=8)
     notes: list[_Note] = []
-    prev: list[int] | None = None
-    cache: dict[int, list[int]] = {}
-    start = part.enters_bar * 16
-    for i, s in enumerate(range(start, ctx.bars * 16, rate)):
-        idx = ctx.chord_index(s)
-        if idx not in cache:
-            v = voice_chord(ctx.chord(idx), ctx.arr.key, ctx.scale, "close", part.register, prev)
-            prev = v
-            cache[idx] = sorted(v) + [n + 12 for n in sorted(v)] * (octaves - 1)
-        pool = cache[idx]
+    for i, s, pool in _chord_pools(ctx, part, rate, lambda v: sorted(v) + [n + 12 for n in sorted(v)] * (octaves - 1)):
         if kind in ("arp_updown", "harp_arp", "pop_arpeggio"):
             period = max(1, 2 * len(pool) - 2)
             j = i % period
