@@ -82,6 +82,9 @@ def bench_musicgen(device, size, batches, duration_s, repeats, compile_step, pha
         gen = MusicGenGenerator.from_model(model, processor, duration_s=duration_s, batch_size=b, device=device,
                                            dtype="auto", guidance_scale=3.0, top_k=250, fast=True,
                                            compile=compile_step)
+        # a line before the warm-up: a compiled run that stalls shows where (the H200 run printed nothing for 260 s)
+        print(f"musicgen fast  batch {b:4d}: warm-up{' (torch.compile, CUDA graphs)' if compile_step else ''} ...",
+              flush=True)
         try:
             t0 = time.perf_counter()
             # warm-up: allocations; with --compile the full batch, so that compiling and CUDA-graph capture

@@ -110,3 +110,12 @@ def test_one_tiny_arm_end_to_end(tmp_path):
     assert all(len(t.split(", ")) == 3 for t in tags["real top"])
     md = A.frame_markdown(tags)
     assert md.splitlines()[0].startswith("| genre | synthetic top") and len(md.splitlines()) == 2 + len(cfg.genres)
+    misses = A.missed_tracks(cfg, rows, "max_pool", top=2)
+    assert list(misses.columns) == ["track", "label", "called", "seeds wrong", "musicnn hears"]
+    for _, m in misses.iterrows():  # each listed track is missed by most seeds, and called something else
+        wrong = [r["predicted"][m["track"]] != r["label"][m["track"]] for r in rows if r["layer"] == "max_pool"]
+        assert sum(wrong) * 2 > len(wrong) and m["called"] != m["label"] and len(m["musicnn hears"].split(", ")) == 2
+    assert len(misses) == sum(sum(r["predicted"][t] != r["label"][t] for r in rows if r["layer"] == "max_pool") > 1
+                              for t in rows[0]["label"])
+    with pytest.raises(ValueError, match="no scored rows"):
+        A.missed_tracks(cfg, rows, "taggram")

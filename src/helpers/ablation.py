@@ -289,6 +289,40 @@ def tag_profile(cfg, tags: Sequence[str] | None = None, top: int = 6) -> pd.Data
     return pd.DataFrame(out)
 
 
+
+def missed_tracks(cfg, rows: Sequence[dict], layer: str = "max_pool", top: int = 5) -> pd.DataFrame:
+    """The real tracks an arm gets wrong with most classifier seeds on ``layer``, and what musicnn hears.
+
+    One row per such track: its label, the genre it is most often called, how many seeds miss it,
+    and the ``top`` tags of musicnn's own tagger on it (mean over its windows, from the arm's
+    ``taggram`` columns). Where the tagger hears the predicted genre's vocabulary (a "thrash metal"
+    track heard as electronic and ambient), the miss is the embedder's hearing, which no change to
+    the generated clips can be expected to fix.
+    """
+    from collections import Counter
+
+    from .embedders.musicnn import MODELS
+    from .embedding import load_embeddings
+    from .pipeline import real_dir
+
+    scored = [r for r in rows if r["layer"] == layer and "predicted" in r]
+    if not scored:
+        raise ValueError(f"no scored rows with real-track predictions for layer {layer!r}")
+    tags = list(MODELS[cfg.embedding.options.get("model", "MSD_musicnn")])
+    real = load_embeddings(real_dir(cfg), "real")
+    heard = pd.DataFrame(real["X"][:, layer_columns("taggram")], columns=tags).groupby(
+        np.asarray(real["ids"]).astype(str)).mean()
+    out = []
+    for track in sorted(scored[0]["label"]):
+        label = scored[0]["label"][track]
+        wrong = [r["predicted"][track] for r in scored if r["predicted"][track] != label]
+        if 2 * len(wrong) <= len(scored):
+            continue
+        out.append({"track": track, "label": label, "called": Counter(wrong).most_common(1)[0][0],
+                    "seeds wrong": f"{len(wrong)}/{len(scored)}",
+                    "musicnn hears": ", ".join(f"{k} {v:.2f}" for k, v in heard.loc[track].nlargest(top).items())})
+    return pd.DataFrame(out, columns=["track", "label", "called", "seeds wrong", "musicnn hears"])
+
 def audio_profile(cfgs: dict[str, Any], every: int = 2) -> pd.DataFrame:
     """Dynamics and brightness (:func:`helpers.audio.dynamics_and_tone`) per genre: the real
     tracks' evaluated windows against the clips of each arm (``{arm name: config}``; every
@@ -430,6 +464,10 @@ def main(argv: list[str] | None = None) -> int:
         atomic_write_text(out.with_name(out.name + "_audio.md"), frame_markdown(prof) + "\n")
     if tag_parts:
         atomic_write_text(out.with_name(out.name + "_tags.md"), "\n\n".join(tag_parts) + "\n")
+    if DEFAULT_ARM in rows:
+        misses = missed_tracks(arm_config(DEFAULT_ARM, a.profile, a.clips_per_genre, real), rows[DEFAULT_ARM],
+                               a.figure_layer)
+        atomic_write_text(out.with_name(out.name + "_misses.md"), frame_markdown(misses) + "\n")
     return 0
 
 
