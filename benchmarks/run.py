@@ -51,16 +51,18 @@ def _peak_gb(device):
     return round(torch.cuda.max_memory_allocated() / 2 ** 30, 2) if device.type == "cuda" else None
 
 
+def _timed(fn, device):
+    """``fn()``'s result and its wall time in seconds, GPU work included."""
+    _sync(device)
+    t0 = time.perf_counter()
+    res = fn()
+    _sync(device)
+    return res, time.perf_counter() - t0
+
+
 def _best_time(fn, repeats, device):
     """Fastest of ``repeats`` calls of ``fn(r)``, in seconds, GPU work included."""
-    times = []
-    for r in range(repeats):
-        _sync(device)
-        t0 = time.perf_counter()
-        fn(r)
-        _sync(device)
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    return min(_timed(lambda: fn(r), device)[1] for r in range(repeats))
 
 
 def _requests(n, seed=0):
@@ -148,47 +150,34 @@ def musicgen_phases(gen, b, device):
     """Where one batch's time goes, in seconds: text encoder, decoder steps, sampling, EnCodec decode, disk writes.
 
     ``codes`` (text encoder + the decode loop, sampling included) and ``encodec``
-    are timed on the real batch. ``sampling`` re-runs the loop's sampling ops
-    (guidance mix, top-k, Gumbel noise, argmax, forced tokens) on random logits
-    of the same shape for the same number of steps; ``decoder_steps`` is
-    ``codes - text - sampling``. ``disk`` writes the batch as 16-bit WAV files
+    are timed on the real batch. ``sampling`` re-runs the loop's own sampling step
+    (``_next_tokens``: guidance mix, top-k, Gumbel noise, argmax, forced tokens) on
+    random logits of the same shape for the same number of steps; ``decoder_steps``
+    is ``codes - text - sampling``. ``disk`` writes the batch as 16-bit WAV files
     with the generation stage's writer.
     """
     import tempfile
 
     from helpers.audio import write_wav_atomic
-    from helpers.generators.musicgen import gumbel_noise, process_logits, seed_keys
+    from helpers.generators.musicgen import seed_keys
 
     reqs = _requests(b, seed=77)
     prompts, seeds = [r.prompt for r in reqs], [r.seed for r in reqs]
-
-    def timed(fn):
-        _sync(device)
-        t0 = time.perf_counter()
-        res = fn()
-        _sync(device)
-        return res, time.perf_counter() - t0
-
-    _, t_text = timed(lambda: gen._encode_text(*gen._tokenize(prompts)))
-    codes, t_codes = timed(lambda: gen.generate_codes(prompts, seeds))
-    audio, t_dec = timed(lambda: gen.decode_codes(codes))
+    _, t_text = _timed(lambda: gen._encode_text(*gen._tokenize(prompts)), device)
+    codes, t_codes = _timed(lambda: gen.generate_codes(prompts, seeds), device)
+    audio, t_dec = _timed(lambda: gen.decode_codes(codes), device)
     K, V = gen.num_codebooks, gen.vocab_size
     steps = gen.max_new_tokens
-    cond = torch.randn(b * K, V, device=device)
-    uncond = torch.randn(b * K, V, device=device)
+    logits = torch.randn((2 if gen._cfg else 1) * b * K, V, device=device)
     keys = seed_keys(seeds, device)
     forced = torch.full((b * K,), -1, dtype=torch.long, device=device)
 
     def sampling():
-        cur = None
         for t in range(1, steps + 1):
-            logits = uncond + (cond - uncond) * gen.guidance_scale
-            scores = process_logits(logits, gen.temperature, gen.top_k, gen.top_p).view(b, K, V)
-            nxt = torch.argmax(scores + gumbel_noise(keys, t, K, V), dim=-1).view(-1)
-            cur = torch.where(forced == -1, nxt, forced)
-        return cur
+            tokens = gen._next_tokens(logits, keys, t, forced)
+        return tokens
 
-    _, t_samp = timed(sampling)
+    _, t_samp = _timed(sampling, device)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         for i, a in enumerate(audio.numpy()):
@@ -336,8 +325,7 @@ def main(argv=None):
         path.write_text(json.dumps(result, indent=2) + "\n")
 
     if "musicgen" in parts:
-        mg = {}
-        result["results"]["musicgen"] = mg
+        mg = result["results"]["musicgen"] = {}
         bench_musicgen(device, size, mg_batches, duration, repeats, a.compile, phases=a.phases,
                        naive=not a.no_naive, profile_batch=a.profile_batch, on_result=save, out=mg)
         save()

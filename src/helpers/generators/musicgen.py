@@ -742,7 +742,7 @@ class MusicGenGenerator(Generator):
 
     @torch.no_grad()
     def _codes_fast(self, prompts: Sequence[str], seeds: Sequence[int]) -> torch.Tensor:
-        batch, K, V = len(prompts), self.num_codebooks, self.vocab_size
+        batch, K = len(prompts), self.num_codebooks
         input_ids, text_mask = self._tokenize(prompts)
         states, mask = self._encode_text(input_ids, text_mask)
         rows = states.shape[0]
@@ -782,19 +782,26 @@ class MusicGenGenerator(Generator):
         current = seq[:, 0]
         for t in range(1, max_length):
             tokens = current.repeat(2) if self._cfg else current
-            logits = forward(tokens, t - 1).to(torch.float32)
-            if self._cfg:
-                cond, uncond = logits.split(batch * K, dim=0)
-                logits = uncond + (cond - uncond) * self.guidance_scale
-            if self.do_sample:
-                scores = process_logits(logits, self.temperature, self.top_k, self.top_p).view(batch, K, V)
-                nxt = torch.argmax(scores + gumbel_noise(keys, t, K, V), dim=-1).view(-1)
-            else:
-                nxt = torch.argmax(logits, dim=-1)
-            forced = pattern[:, t]
-            current = torch.where(forced == -1, nxt, forced)
+            current = self._next_tokens(forward(tokens, t - 1).to(torch.float32), keys, t, pattern[:, t])
             seq[:, t] = current
         return self._undelay(seq, batch)
+
+    def _next_tokens(self, logits: torch.Tensor, keys: torch.Tensor, t: int, forced: torch.Tensor) -> torch.Tensor:
+        """One step's tokens ``(B * K,)`` from float32 logits (``(2 * B * K, V)`` conditional then
+        unconditional rows with guidance, else ``(B * K, V)``): the guidance mix, then top-k/top-p and
+        Gumbel-max sampling keyed by the clips' seeds (or argmax), then the delay pattern's forced ids
+        where ``forced`` is not ``-1``."""
+        K, V = self.num_codebooks, self.vocab_size
+        batch = keys.shape[0]
+        if self._cfg:
+            cond, uncond = logits.split(batch * K, dim=0)
+            logits = uncond + (cond - uncond) * self.guidance_scale
+        if self.do_sample:
+            scores = process_logits(logits, self.temperature, self.top_k, self.top_p).view(batch, K, V)
+            nxt = torch.argmax(scores + gumbel_noise(keys, t, K, V), dim=-1).view(-1)
+        else:
+            nxt = torch.argmax(logits, dim=-1)
+        return torch.where(forced == -1, nxt, forced)
 
     # -- plain path ------------------------------------------------------------
 
