@@ -262,33 +262,47 @@ def tag_profile(cfg, tags: Sequence[str] | None = None, top: int = 6) -> pd.Data
     (``real - synthetic``, the largest and the smallest): a label-free look at what the
     generated genre lacks, or has too much of, as a tagger trained on real music hears it.
     """
-    from .embedders.musicnn import MODELS
-    from .embedding import load_embeddings
     from .pipeline import real_dir, training_data
 
-    tags = list(tags or MODELS[cfg.embedding.options.get("model", "MSD_musicnn")])
-    cols = layer_columns("taggram")
+    tags = list(tags or _tag_names(cfg))
     emb, y, _, _ = training_data(cfg)
-    syn = pd.DataFrame(emb["X"][:, cols], columns=tags).groupby(y).mean()
+    syn = pd.DataFrame(emb["X"][:, layer_columns("taggram")], columns=tags).groupby(y).mean()
     real = None
     if cfg.evaluation.real_data:
-        r = load_embeddings(real_dir(cfg), "real")
         tracks = pd.read_csv(real_dir(cfg) / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
-        frame = pd.DataFrame(r["X"][:, cols], columns=tags).groupby(np.asarray(r["ids"]).astype(str)).mean()
+        frame = _real_track_tags(cfg, tags)
         real = frame.groupby(tracks.loc[frame.index, "label"].to_numpy()).mean()
-
-    def fmt(series: pd.Series) -> str:
-        return ", ".join(f"{k} {v:.2f}" for k, v in series.items())
-
     out = []
     for genre in syn.index:
-        row = {"genre": genre, "synthetic top": fmt(syn.loc[genre].nlargest(top))}
+        row = {"genre": genre, "synthetic top": _tag_list(syn.loc[genre].nlargest(top))}
         if real is not None and genre in real.index:
             diff = real.loc[genre] - syn.loc[genre]
-            row.update({"real top": fmt(real.loc[genre].nlargest(top)),
-                        "real more": fmt(diff.nlargest(3)), "synthetic more": fmt(diff.nsmallest(3))})
+            row.update({"real top": _tag_list(real.loc[genre].nlargest(top)),
+                        "real more": _tag_list(diff.nlargest(3)), "synthetic more": _tag_list(diff.nsmallest(3))})
         out.append(row)
     return pd.DataFrame(out)
+
+
+def _tag_names(cfg) -> list[str]:
+    """The 50 tags of the arm's musicnn checkpoint, in ``taggram`` column order."""
+    from .embedders.musicnn import MODELS
+
+    return list(MODELS[cfg.embedding.options.get("model", "MSD_musicnn")])
+
+
+def _real_track_tags(cfg, tags: Sequence[str]) -> pd.DataFrame:
+    """musicnn's tag probabilities per real track (rows: track ids), the mean over its windows."""
+    from .embedding import load_embeddings
+    from .pipeline import real_dir
+
+    real = load_embeddings(real_dir(cfg), "real")
+    return pd.DataFrame(real["X"][:, layer_columns("taggram")], columns=list(tags)).groupby(
+        np.asarray(real["ids"]).astype(str)).mean()
+
+
+def _tag_list(series: pd.Series) -> str:
+    """``tag value, tag value, ...`` with two decimals."""
+    return ", ".join(f"{k} {v:.2f}" for k, v in series.items())
 
 
 
@@ -303,17 +317,10 @@ def missed_tracks(cfg, rows: Sequence[dict], layer: str = "max_pool", top: int =
     """
     from collections import Counter
 
-    from .embedders.musicnn import MODELS
-    from .embedding import load_embeddings
-    from .pipeline import real_dir
-
     scored = [r for r in rows if r["layer"] == layer and "predicted" in r]
     if not scored:
         raise ValueError(f"no scored rows with real-track predictions for layer {layer!r}")
-    tags = list(MODELS[cfg.embedding.options.get("model", "MSD_musicnn")])
-    real = load_embeddings(real_dir(cfg), "real")
-    heard = pd.DataFrame(real["X"][:, layer_columns("taggram")], columns=tags).groupby(
-        np.asarray(real["ids"]).astype(str)).mean()
+    heard = _real_track_tags(cfg, _tag_names(cfg))
     out = []
     for track in sorted(scored[0]["label"]):
         label = scored[0]["label"][track]
@@ -322,8 +329,9 @@ def missed_tracks(cfg, rows: Sequence[dict], layer: str = "max_pool", top: int =
             continue
         out.append({"track": track, "label": label, "called": Counter(wrong).most_common(1)[0][0],
                     "seeds wrong": f"{len(wrong)}/{len(scored)}",
-                    "musicnn hears": ", ".join(f"{k} {v:.2f}" for k, v in heard.loc[track].nlargest(top).items())})
+                    "musicnn hears": _tag_list(heard.loc[track].nlargest(top))})
     return pd.DataFrame(out, columns=["track", "label", "called", "seeds wrong", "musicnn hears"])
+
 
 def audio_profile(cfgs: dict[str, Any], every: int = 2) -> pd.DataFrame:
     """Dynamics and brightness (:func:`helpers.audio.dynamics_and_tone`) per genre: the real
@@ -478,7 +486,6 @@ def frame_markdown(frame: pd.DataFrame) -> str:
     cells = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row] for row in frame.itertuples(index=False)]
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
     return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in cells])
-
 
 
 def load_results(path: str | Path | None = None) -> tuple[pd.DataFrame | None, dict]:

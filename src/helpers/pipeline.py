@@ -16,6 +16,7 @@ Each stage reads only what the stage before it wrote under ``cfg.run_path``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import logging
@@ -165,14 +166,12 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
     items = take_shard(clips[["id", "path"]], (i, n))
     name = shard_file_name("synthetic", (i, n), "")
     done_before = n == 1 and stage.is_done(settings) and _done_count(stage) == len(items)
-    if done_before:  # every clip embedded by an earlier run: keep that run's profile (its time and rate)
+    # every clip embedded by an earlier run: keep that run's profile (its time and rate), record no new one
+    profiling = contextlib.nullcontext({}) if done_before else stage.profile(
+        shard_file_name("profile", (i, n), ".json"), backend=embedder.name, clips=len(items), shard=[i, n])
+    with profiling as prof:
         synthetic = embed_files(items, out, name, embedder, batch_size=cfg.embedding.batch_size, progress=progress)
-    else:
-        with stage.profile(shard_file_name("profile", (i, n), ".json"), backend=embedder.name, clips=len(items),
-                           shard=[i, n]) as prof:
-            synthetic = embed_files(items, out, name, embedder,
-                                    batch_size=cfg.embedding.batch_size, progress=progress)
-            prof["dim"] = int(synthetic["X"].shape[1])
+        prof["dim"] = int(synthetic["X"].shape[1])
     result = {"synthetic": synthetic, "real": None}
     if n == 1:
         stage.mark_done(settings, clips=len(synthetic["ids"]))
