@@ -88,7 +88,7 @@ class SymbolicGenerator(Generator):
         if int(max_voices) < 8:
             raise ValueError(f"max_voices must be at least 8, got {max_voices}")
         self.options = {**PRODUCTION_DEFAULTS, **options}
-        for key in ("stem_fx", "master", "vocals", "double_guitars", "metal_in_rock", "tone_spread"):
+        for key in (k for k, v in PRODUCTION_DEFAULTS.items() if isinstance(v, bool)):  # the on/off ingredients
             if not isinstance(self.options[key], bool):
                 raise ValueError(f"symbolic option {key} must be true or false, got {self.options[key]!r}")
         if self.options["stem_levels"] not in ("calibrated", "font"):
