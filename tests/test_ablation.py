@@ -83,6 +83,12 @@ def test_intervals_over_tracks_and_the_paired_difference_from_the_reference():
     assert alone.loc[0, "real_ci_low"] == 1.0 and "vs_reference" not in alone
     md = A.markdown_table(table)
     assert "(reference)" in md and "-0.25 [" in md and "95 % CI (tracks)" in md.splitlines()[0]
+    assert f"vs {A.REFERENCE_ARM} [95 % CI]" in md.splitlines()[0]
+    other = A.summarize({"worse": rows([wrong_rock, right]), "base": rows([right, right])}, reference="base",
+                        n_boot=200)
+    md = A.markdown_table(other, reference="base")  # the header and the marker name the arm compared with
+    assert "vs base [95 % CI]" in md.splitlines()[0] and "| base | max_pool |" in md and "(reference)" in md
+    assert "| worse | max_pool | 0.750 ± 0.250 | " in md and "| -0.25 [" in md
 
 
 def test_one_tiny_arm_end_to_end(tmp_path):

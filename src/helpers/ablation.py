@@ -230,20 +230,21 @@ def _interval(d: dict, value: str, low: str, high: str, signed: bool = False) ->
     return f"{fmt.format(d[value])} [{fmt.format(d[low])}, {fmt.format(d[high])}]"
 
 
-def markdown_table(table: pd.DataFrame, layer: str | None = None) -> str:
+def markdown_table(table: pd.DataFrame, layer: str | None = None, reference: str = REFERENCE_ARM) -> str:
     """The ablation table as Markdown: real accuracy mean ± sd over seeds, its 95 % interval over
-    tracks, the paired difference from the reference arm, macro-F1, per-genre recall, synthetic val."""
+    tracks, the paired difference from ``reference`` (the arm :func:`summarize` compared with),
+    macro-F1, per-genre recall, synthetic val."""
     t = table if layer is None else table[table["layer"] == layer]
     recall_cols = [c for c in t.columns if c.startswith("recall_")]
     intervals = "real_ci_low" in t.columns
-    head = ["arm", "layer", "real acc (mean ± sd)", *(["95 % CI (tracks)", "vs full [95 % CI]"] if intervals else []),
+    head = ["arm", "layer", "real acc (mean ± sd)", *(["95 % CI (tracks)", f"vs {reference} [95 % CI]"] if intervals else []),
             "macro-F1", *[c[7:] for c in recall_cols], "synth val"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in t.itertuples(index=False):
         d = r._asdict()
         extra = [f"[{d['real_ci_low']:.2f}, {d['real_ci_high']:.2f}]" if not pd.isna(d.get("real_ci_low")) else "",
                  _interval(d, "vs_reference", "vs_reference_low", "vs_reference_high", signed=True) or
-                 ("(reference)" if d["arm"] == REFERENCE_ARM else "")] if intervals else []
+                 ("(reference)" if d["arm"] == reference else "")] if intervals else []
         if d["arm"] == DEFAULT_ARM:
             d["arm"] = f"**{d['arm']}**"
         cells = [d["arm"], d["layer"], f"{d['real_accuracy']:.3f} ± {d['real_accuracy_sd']:.3f}", *extra,
