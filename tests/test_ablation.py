@@ -61,6 +61,25 @@ def test_summary_table_means_and_spreads():
     assert "0.700 ± 0.100" in md and "| Rock |" in md.splitlines()[0]
 
 
+def test_balanced_recall_leaves_out_genres_with_few_tracks():
+    def row(seed, rock, orch, pop):
+        return {"layer": "max_pool", "seed": seed, "synthetic_val_accuracy": 0.9, "real_accuracy": 0.5,
+                "real_macro_f1": 0.5, "recall_Rock": rock, "recall_Orchestral": orch, "recall_Pop": pop,
+                "support_Rock": 4, "support_Orchestral": 3, "support_Pop": 1}
+
+    rows = pd.DataFrame([row(0, 1.0, 0.0, 1.0), row(1, 0.5, 1 / 3, 0.0)])
+    assert A.balanced_recall(rows).tolist() == pytest.approx([0.5, 5 / 12])  # Pop (1 track) left out
+    assert A.balanced_recall(rows, min_support=5) is None
+    table = A.summarize({"a": rows.to_dict("records")})
+    assert table.loc[0, "real_balanced_recall"] == pytest.approx(11 / 24)
+    assert table.loc[0, "real_balanced_recall_sd"] == pytest.approx(1 / 24)
+    md = A.markdown_table(table)
+    assert "balanced recall (≥3 tracks)" in md.splitlines()[0] and "| 0.458 ± 0.042 |" in md
+    no_support = A.summarize({"b": [{k: v for k, v in r.items() if not k.startswith("support_")}
+                                    for r in rows.to_dict("records")]})
+    assert "real_balanced_recall" not in no_support and "balanced" not in A.markdown_table(no_support)
+
+
 def test_intervals_over_tracks_and_the_paired_difference_from_the_reference():
     labels = {f"t{i}": ("Rock" if i < 5 else "Pop") for i in range(10)}
     right = dict(labels)
