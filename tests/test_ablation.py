@@ -146,3 +146,6 @@ def test_one_tiny_arm_end_to_end(tmp_path):
                               for t in rows[0]["label"])
     with pytest.raises(ValueError, match="no scored rows"):
         A.missed_tracks(cfg, rows, "taggram")
+    (real / "rock" / "t.wav").rename(real / "rock" / "u.wav")  # another set of real tracks: scored again
+    again = A.score_arm(cfg, layers=["max_pool", "penultimate"], seeds=2, progress=False)
+    assert sorted(again[0]["predicted"]) != sorted(rows[0]["predicted"]) and len(again[0]["predicted"]) == 5

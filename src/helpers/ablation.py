@@ -123,7 +123,7 @@ def score_arm(cfg, layers: Sequence[str] = LAYER_CHOICES, seeds: int = 5, progre
     from .pipeline import real_dir, run_embedding, run_generation, run_prompts, training_data
 
     key = hashlib.sha256(json.dumps({"cfg": cfg.to_dict(), "layers": list(layers), "seeds": seeds,
-                                     "rows": ROWS_VERSION},
+                                     "rows": ROWS_VERSION, "real": _real_listing(cfg)},
                                     sort_keys=True, default=str).encode()).hexdigest()[:16]
     cache = cfg.run_path / "ablation_scores.json"
     if cache.exists():
@@ -148,6 +148,18 @@ def score_arm(cfg, layers: Sequence[str] = LAYER_CHOICES, seeds: int = 5, progre
         torch.set_num_threads(threads)
     write_json({"key": key, "rows": rows}, cache)
     return rows
+
+
+def _real_listing(cfg) -> str | None:
+    """A fingerprint of the real tracks the arm is scored on (ids, labels, files' sizes): the same
+    folder with tracks added, removed or relabelled scores again instead of reusing stale rows."""
+    if not cfg.evaluation.real_data:
+        return None
+    from .benchmarks import list_real_tracks
+
+    tracks = list_real_tracks(cfg.evaluation.real_data, cfg.genres, cfg.evaluation.label_map).tracks
+    rows = sorted((str(t.track_id), str(t.label), Path(t.path).stat().st_size) for t in tracks.itertuples())
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
 
 
 def _score_layers(cfg, emb, y, tr, va, real, tracks, layers, seeds) -> list[dict]:
