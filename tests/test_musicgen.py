@@ -99,7 +99,7 @@ def test_seed_gives_same_clip_in_any_batch(tiny, kv_cache):
 def test_encodec_decodes_big_batches_in_chunks(tiny, monkeypatch):
     """Past 2**31 activation elements CUDA refused EnCodec's padding ("32-bit index math") at 256 clips of
     10 s on an H200; decoding in chunks gives the same audio as one call."""
-    import helpers.generators.musicgen as mg
+    import helpers.generators.musicgen.generator as mg  # decode_codes reads DECODE_ELEMENTS there
 
     gen = make(tiny)
     codes = gen.generate_codes(PROMPTS, [1, 2, 3, 4])
