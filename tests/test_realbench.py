@@ -102,15 +102,15 @@ def downloads(debs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> list[tu
         shutil.copy(debs[package], target)
         return target
 
-    real_run = realbench._run
+    real_run = realbench.apt._run
 
     def no_apt(cmd: list[str], *args: object, **kwargs: object) -> subprocess.CompletedProcess[str]:
         if cmd[0] == "apt-get":
             raise AssertionError("tests must not call apt")
         return real_run(cmd, *args, **kwargs)
 
-    monkeypatch.setattr(realbench, "download_deb", fake_download)
-    monkeypatch.setattr(realbench, "_run", no_apt)
+    monkeypatch.setattr(realbench.fetch, "download_deb", fake_download)  # where fetch_benchmark calls it
+    monkeypatch.setattr(realbench.apt, "_run", no_apt)  # where the apt helpers call it
     return calls
 
 
@@ -338,7 +338,7 @@ def test_download_deb_prefers_cached_exact_version(debs: dict[str, Path], tmp_pa
     def fail(*args: object, **kwargs: object) -> Path:
         raise AssertionError("cached exact version must not be downloaded")
 
-    monkeypatch.setattr(realbench, "_apt_download", fail)
+    monkeypatch.setattr(realbench.apt, "_apt_download", fail)
     assert realbench.download_deb(MUSIC_PKG, MUSIC_VERSION, cache) == cached
 
 
@@ -354,7 +354,7 @@ def test_download_deb_falls_back_to_available_version(debs: dict[str, Path], tmp
         shutil.copy(debs[SONGS_PKG], target)
         return target
 
-    monkeypatch.setattr(realbench, "_apt_download", fake_apt)
+    monkeypatch.setattr(realbench.apt, "_apt_download", fake_apt)
     deb = realbench.download_deb(SONGS_PKG, "1.9-1", tmp_path / "cache")
     assert asked == ["1.9-1", ""]
     assert realbench.deb_fields(deb)["Version"] == SONGS_VERSION
@@ -370,13 +370,13 @@ def test_apt_lists_fall_back_to_system_only_after_update(tmp_path: Path, monkeyp
         private = any(a.startswith("Dir::State::Lists=") for a in cmd)
         return subprocess.CompletedProcess(cmd, 100 if private else 0, "", "E: private failed")
 
-    monkeypatch.setattr(realbench, "_run", fake_run)
+    monkeypatch.setattr(realbench.apt, "_run", fake_run)
     with caplog.at_level(logging.WARNING, logger="helpers.benchmarks.debian"):
         assert realbench.AptLists(tmp_path).options() == []
     assert commands[1] == ["apt-get", "-q", "update"]
     assert "SYSTEM apt package lists" in caplog.text
 
-    monkeypatch.setattr(realbench, "_run", lambda cmd, **kw: subprocess.CompletedProcess(
+    monkeypatch.setattr(realbench.apt, "_run", lambda cmd, **kw: subprocess.CompletedProcess(
         cmd, 100, "", "E: offline"))
     lists = realbench.AptLists(tmp_path)
     with pytest.raises(FetchError, match="offline"):
@@ -389,7 +389,7 @@ def test_shipped_manifest_parses() -> None:
     frame = read_manifest(path)
     assert len(frame) == 23
     assert set(frame["label"]) == set(realbench.LABELS)
-    names = realbench._out_names(frame)
+    names = realbench.manifest._out_names(frame)
     assert len(set(names)) == len(names)
 
 
