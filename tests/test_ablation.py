@@ -30,6 +30,8 @@ def test_arms_get_their_own_run_folders_and_options():
     assert cfgs["default + tone spread"].generation.options["tone_spread"] is True
     again, default = cfgs["default, another draw"], cfgs[A.DEFAULT_ARM]  # a replicate: other seeds, same settings
     assert again.seed != default.seed and again.generation.options == default.generation.options
+    third = cfgs["default, a third draw"]
+    assert len({third.seed, again.seed, default.seed}) == 3 and third.generation.options == default.generation.options
     mtt = cfgs["default, MTT musicnn"]  # an arm may change the embedder's options too
     assert mtt.embedding.options["model"] == "MTT_musicnn" and "model" not in cfgs["full"].embedding.options
     with pytest.raises(KeyError, match="unknown ablation arm"):

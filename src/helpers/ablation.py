@@ -72,8 +72,9 @@ ARMS: dict[str, dict[str, Any]] = {
     "default + metal in Rock": {"generation.options": {**_DEFAULT, "metal_in_rock": True}},
     "default + loudness spread": {"generation.options": _DEFAULT, "generation.loudness_lufs": [-24.0, -9.0]},
     "default + tone spread": {"generation.options": {**_DEFAULT, "tone_spread": True}},
-    # the default again on other prompts' seeds: how far a second draw of 500 clips moves the figures
+    # the default again on other prompts' seeds: how far another draw of 500 clips moves the figures
     "default, another draw": {"generation.options": _DEFAULT, "seed": 20231106},
+    "default, a third draw": {"generation.options": _DEFAULT, "seed": 20231107},
     # the embedder's checkpoint: musicnn trained on MagnaTagATune instead of the Million Song Dataset
     "default, MTT musicnn": {"generation.options": _DEFAULT, "embedding.options": {"model": "MTT_musicnn"}},
 }
