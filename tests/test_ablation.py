@@ -61,6 +61,9 @@ def test_summary_table_means_and_spreads():
     assert table.loc[0, "recall_Rock"] == pytest.approx(0.5)
     md = A.markdown_table(table)
     assert "0.700 ± 0.100" in md and "| Rock |" in md.splitlines()[0]
+    for r in rows["a"]:
+        r["recall_Pop"] = None  # a genre the real set lacks has no recall
+    assert A.markdown_table(A.summarize(rows)).splitlines()[2].split(" | ")[-2] == "—"
 
 
 def test_balanced_recall_leaves_out_genres_with_few_tracks():

@@ -75,6 +75,36 @@ def test_table1_has_no_nan_and_shows_blanks_as_the_paper():
     assert "NaN" not in t.to_html() and "<td>—</td>" in t.to_html()
 
 
+def test_a_genre_missing_from_the_benchmark_has_no_recall_and_leaves_the_macro_average():
+    from sklearn.metrics import precision_recall_fscore_support
+
+    # a benchmark of a and c only; the classifier also predicts b (wrongly) and never d
+    y_true, y_pred = ["a", "a", "a", "c", "c"], ["a", "b", "a", "c", "a"]
+    m = classification_metrics(y_true, y_pred, ["a", "b", "c", "d"])
+    assert m["present"] == ["a", "c"]
+    assert m["per_class"]["b"] == {"precision": 0.0, "recall": None, "f1": None, "support": 0}
+    assert m["per_class"]["d"] == {"precision": None, "recall": None, "f1": None, "support": 0}
+    p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, labels=["a", "c"], average="macro", zero_division=0)
+    assert (m["macro"]["precision"], m["macro"]["recall"], m["macro"]["f1"]) == pytest.approx((p, r, f))
+    assert json.loads(json.dumps(m))["per_class"]["b"]["recall"] is None  # null in metrics.json, never NaN
+    t = table1(m)
+    assert list(t.loc["b"]) == [0.0, BLANK, BLANK, 0] and list(t.loc["d"]) == [BLANK, BLANK, BLANK, 0]
+    assert "Macro avg (2 genres present)" in t.index and not t.isna().any().any()
+    assert t.loc["Accuracy", "Precision"] == 60.0
+    full = table1(classification_metrics(["a", "b", "c"], ["a", "b", "a"], ["a", "b", "c"]))
+    assert list(full.index) == ["a", "b", "c", "Macro avg", "Accuracy"]  # every genre present: the paper's rows
+
+
+def test_the_confusion_figure_has_a_row_per_genre_present():
+    import matplotlib
+    matplotlib.use("Agg")
+    from helpers.reports import plot_confusion
+
+    ax = plot_confusion(classification_metrics(["a", "a", "c"], ["a", "b", "c"], ["a", "b", "c", "d"]))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "c"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c", "d"]
+
+
 def test_the_index_links_reports_and_shows_the_headline_figures(tmp_path):
     reports, notebooks, run = tmp_path / "reports", tmp_path / "notebooks", tmp_path / "run"
     for name in ("01_prompts", "05_evaluate", "06_scaling"):

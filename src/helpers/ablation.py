@@ -265,6 +265,8 @@ def markdown_table(table: pd.DataFrame, layer: str | None = None, reference: str
     """The ablation table as Markdown: real accuracy mean ± sd over seeds, its 95 % interval over
     tracks, the paired difference from ``reference`` (the arm :func:`summarize` compared with),
     macro-F1, per-genre recall, synthetic val."""
+    from .evaluation import BLANK
+
     t = table if layer is None else table[table["layer"] == layer]
     recall_cols = [c for c in t.columns if c.startswith("recall_")]
     intervals = "real_ci_low" in t.columns
@@ -284,7 +286,7 @@ def markdown_table(table: pd.DataFrame, layer: str | None = None, reference: str
                  f"{d['real_macro_f1']:.3f}",
                  *([f"{d['real_balanced_recall']:.3f} ± {d['real_balanced_recall_sd']:.3f}"
                     if not pd.isna(d["real_balanced_recall"]) else ""] if balanced else []),
-                 *[f"{d[c]:.2f}" for c in recall_cols],
+                 *[BLANK if pd.isna(d[c]) else f"{d[c]:.2f}" for c in recall_cols],
                  f"{d['synthetic_val_accuracy']:.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

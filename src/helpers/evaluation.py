@@ -27,11 +27,16 @@ def confusion(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str
 def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict:
     """Per-class precision/recall/F1/support, accuracy, macro averages, confusion.
 
-    A class never predicted has precision 0; never present, recall 0 (the
-    same convention as scikit-learn's ``zero_division=0``).
+    A class present but never predicted has precision 0 (scikit-learn's
+    ``zero_division=0``). A class with no example in ``y_true`` (a real
+    benchmark without that genre) has no recall and no F1: they are ``None``,
+    and so is its precision unless it was predicted (then 0: every such
+    prediction is wrong). The macro averages are over the classes present,
+    listed in ``present`` (all of ``labels`` when each has an example, and then
+    they equal scikit-learn's).
 
-    Returns ``{"labels", "accuracy", "per_class": {label: {precision, recall,
-    f1, support}}, "macro": {...}, "confusion": [[...]], "n"}``.
+    Returns ``{"labels", "present", "accuracy", "per_class": {label: {precision,
+    recall, f1, support}}, "macro": {...}, "confusion": [[...]], "n"}``.
     """
     labels = list(labels)
     cm = confusion(y_true, y_pred, labels)
@@ -42,14 +47,21 @@ def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], labels:
     denom = precision + recall
     f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
     n = int(cm.sum())
-    per_class = {l: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+    here = actual > 0
+    per_class = {l: {"precision": float(precision[i]) if here[i] or predicted[i] > 0 else None,
+                     "recall": float(recall[i]) if here[i] else None, "f1": float(f1[i]) if here[i] else None,
                      "support": int(actual[i])} for i, l in enumerate(labels)}
+
+    def macro(values: np.ndarray) -> float:
+        return float(values[here].mean()) if here.any() else 0.0
+
     return {
         "labels": labels,
+        "present": [l for i, l in enumerate(labels) if here[i]],
         "n": n,
         "accuracy": float(tp.sum() / n) if n else 0.0,
         "per_class": per_class,
-        "macro": {"precision": float(precision.mean()), "recall": float(recall.mean()), "f1": float(f1.mean())},
+        "macro": {"precision": macro(precision), "recall": macro(recall), "f1": macro(f1)},
         "confusion": cm.tolist(),
     }
 
@@ -63,16 +75,24 @@ def table1(metrics: dict) -> pd.DataFrame:
     then a Macro avg and an Accuracy row, in percent (one decimal).
 
     The accuracy row has its figure under Precision and :data:`BLANK` under
-    Recall and F1 (as the paper leaves them empty), never ``NaN``.
+    Recall and F1 (as the paper leaves them empty), never ``NaN``. A genre
+    with no example (support 0) shows :data:`BLANK` where its figures are
+    undefined, and the macro row says how many genres it averages.
     """
-    rows = [{"Genre": l, "Precision": 100 * m["precision"], "Recall": 100 * m["recall"],
-             "F1-Score": 100 * m["f1"], "Support": m["support"]} for l, m in metrics["per_class"].items()]
-    rows.append({"Genre": "Macro avg", "Precision": 100 * metrics["macro"]["precision"],
-                 "Recall": 100 * metrics["macro"]["recall"], "F1-Score": 100 * metrics["macro"]["f1"],
+    def pct(value):
+        return BLANK if value is None else round(100 * value, 1)
+
+    rows = [{"Genre": l, "Precision": pct(m["precision"]), "Recall": pct(m["recall"]),
+             "F1-Score": pct(m["f1"]), "Support": m["support"]} for l, m in metrics["per_class"].items()]
+    present = metrics.get("present", metrics["labels"])
+    rows.append({"Genre": "Macro avg" if len(present) == len(metrics["labels"]) else
+                 f"Macro avg ({len(present)} genres present)",
+                 **{k: pct(metrics["macro"][key]) for k, key in
+                    (("Precision", "precision"), ("Recall", "recall"), ("F1-Score", "f1"))},
                  "Support": metrics["n"]})
-    table = pd.DataFrame(rows).set_index("Genre").round(1).astype({"Recall": object, "F1-Score": object})
-    table.loc["Accuracy"] = [round(100 * metrics["accuracy"], 1), BLANK, BLANK, metrics["n"]]
-    return table.astype({"Support": int})
+    rows.append({"Genre": "Accuracy", "Precision": pct(metrics["accuracy"]), "Recall": BLANK, "F1-Score": BLANK,
+                 "Support": metrics["n"]})
+    return pd.DataFrame(rows).set_index("Genre").astype({"Support": int})
 
 
 def track_scores(window_proba: np.ndarray, track_ids: Sequence[str], classes: Sequence[str],

@@ -68,19 +68,25 @@ def show_html(markup: str):
 
 def plot_confusion(metrics: dict, title: str = "", normalize: bool = True, ax=None):
     """Heat map of a confusion matrix from :func:`evaluation.classification_metrics`
-    (rows true, columns predicted); cells show row-normalised share and count."""
+    (rows true, columns predicted); cells show row-normalised share and count.
+    Rows are the genres present in the evaluated set (a benchmark without Funk
+    gets no Funk row); columns are every genre the classifier can predict."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     cm = np.array(metrics["confusion"], dtype=float)
     labels = metrics["labels"]
+    present = metrics.get("present", labels)
+    rows = [labels.index(l) for l in present] or list(range(len(labels)))
+    cm = cm[rows]
     share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
     annot = np.array([[f"{100 * share[i, j]:.0f}%\n({int(cm[i, j])})" for j in range(len(labels))]
-                      for i in range(len(labels))])
+                      for i in range(len(rows))])
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.2, 4.4))
+        _, ax = plt.subplots(figsize=(5.2, 4.4 * max(len(rows), 2) / max(len(labels), 2)))
     sns.heatmap(share if normalize else cm, annot=annot, fmt="", cmap="Blues", vmin=0, vmax=1 if normalize else None,
-                xticklabels=labels, yticklabels=labels, cbar=False, ax=ax, square=True)
+                xticklabels=labels, yticklabels=[labels[i] for i in rows], cbar=False, ax=ax,
+                square=True)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title or f"accuracy {100 * metrics['accuracy']:.1f}% (n={metrics['n']})")
