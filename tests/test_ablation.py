@@ -52,6 +52,18 @@ def test_the_default_arm_is_the_profiles_default_and_full_has_every_ingredient_o
     assert all(full[k] is True for k in ("stem_fx", "master", "vocals", "double_guitars"))
 
 
+def test_only_a_run_of_every_arm_rewrites_the_committed_table(tmp_path):
+    from helpers.config import PROJECT_ROOT
+
+    out, png = A.output_paths(list(A.ARMS))
+    assert out == PROJECT_ROOT / "benchmarks" / "results" / "transfer_ablation"
+    assert png == PROJECT_ROOT / "docs" / "figures" / "transfer_embeddings.png"
+    out, png = A.output_paths(["full", "full - vocals"])  # the README's example
+    assert out == PROJECT_ROOT / "runs" / "ablation" / "results" / "transfer_ablation"
+    assert png.parent == out.parent and "docs" not in png.parts
+    assert A.output_paths(["full"], tmp_path / "t") == (tmp_path / "t", tmp_path / "t_embeddings.png")
+
+
 def test_summary_table_means_and_spreads():
     rows = {"a": [{"layer": "max_pool", "seed": s, "synthetic_val_accuracy": 0.9, "real_accuracy": acc,
                    "real_macro_f1": 0.5, "recall_Rock": r} for s, (acc, r) in enumerate([(0.6, 0.0), (0.8, 1.0)])]}
@@ -103,10 +115,14 @@ def test_intervals_over_tracks_and_the_paired_difference_from_the_reference():
     assert worse["vs_reference"] == pytest.approx(-0.25)
     assert worse["vs_reference_low"] < -0.25 < worse["vs_reference_high"] <= 0.0
     assert pd.isna(ref["vs_reference"])
+    # balanced: Rock -0.5 on each of its 5 tracks, Pop 0 -> (-0.5 + 0) / 2, and no spread to resample
+    assert worse["vs_reference_balanced"] == pytest.approx(-0.25)
+    assert worse["vs_reference_balanced_low"] == pytest.approx(-0.25) == worse["vs_reference_balanced_high"]
     alone = A.summarize({A.REFERENCE_ARM: rows([right, right])}, n_boot=100)  # the reference by itself
     assert alone.loc[0, "real_ci_low"] == 1.0 and "vs_reference" not in alone
     md = A.markdown_table(table)
     assert "(reference)" in md and "-0.25 [" in md and "95 % CI (tracks)" in md.splitlines()[0]
+    assert "balanced vs full [95 % CI]" not in md  # these rows carry no supports: no balanced recall
     assert f"vs {A.REFERENCE_ARM} [95 % CI]" in md.splitlines()[0]
     other = A.summarize({"worse": rows([wrong_rock, right]), "base": rows([right, right])}, reference="base",
                         n_boot=200)

@@ -13,7 +13,9 @@ Arms run through the ordinary stages (:mod:`helpers.pipeline`) in their own
 run folders under ``runs/ablation/<arm>``, so every arm resumes and none mixes
 with another. ``./synthmir ablation --real-data DIR`` reproduces the table
 (writes ``benchmarks/results/transfer_ablation.{json,md}`` and
-``docs/figures/transfer_embeddings.png``).
+``docs/figures/transfer_embeddings.png``); a run of some arms (``--arms``)
+writes its table under ``runs/ablation/results/`` instead, leaving the
+committed one alone.
 """
 
 from __future__ import annotations
@@ -238,7 +240,40 @@ def summarize(rows_by_arm: dict[str, list[dict]], reference: str | None = REFERE
         table = table.merge(gain[[*keys, "gain", "ci_low", "ci_high"]].rename(
             columns={"gain": "vs_reference", "ci_low": "vs_reference_low", "ci_high": "vs_reference_high"}),
             on=keys, how="left")
+    balanced = balanced_paired_gain(rows_by_arm, reference, n_boot=n_boot, seed=seed) if reference else None
+    if balanced is not None and len(balanced):
+        table = table.merge(balanced, on=keys, how="left")
     return table
+
+
+def balanced_paired_gain(rows_by_arm: dict[str, list[dict]], reference: str, min_support: int = MIN_BALANCED_SUPPORT,
+                         n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> pd.DataFrame | None:
+    """Each arm's balanced recall minus the reference's on the same layer and tracks, with a 95 %
+    bootstrap interval that resamples tracks within each genre (so every resample keeps the
+    genres' weights). Each track's correctness is averaged over the classifier seeds first; the
+    genres are those with at least ``min_support`` tracks. Columns ``arm, layer,
+    vs_reference_balanced, vs_reference_balanced_low, vs_reference_balanced_high``; None when the
+    rows hold no per-track predictions or the reference is not among the arms."""
+    long = track_table(rows_by_arm)
+    if not len(long) or not (long["arm"] == reference).any():
+        return None
+    labels = {t: lab for rows in rows_by_arm.values() for r in rows if "label" in r for t, lab in r["label"].items()}
+    per_track = long.groupby(["arm", "layer", "unit"])["correct"].mean()
+    rng = np.random.default_rng(seed)
+    out = []
+    for (arm, layer), cur in per_track.groupby(level=["arm", "layer"], sort=False):
+        if arm == reference or (reference, layer) not in per_track.index.droplevel("unit"):
+            continue
+        diff = (cur.droplevel(["arm", "layer"]) - per_track.loc[(reference, layer)]).dropna()
+        genre = pd.Series({t: labels[t] for t in diff.index})
+        groups = [diff[genre == g].to_numpy() for g in sorted(set(genre)) if (genre == g).sum() >= min_support]
+        if not groups:
+            continue
+        boots = np.mean([d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(1) for d in groups], axis=0)
+        low, high = np.quantile(boots, [(1 - level) / 2, 1 - (1 - level) / 2])
+        out.append({"arm": arm, "layer": layer, "vs_reference_balanced": float(np.mean([d.mean() for d in groups])),
+                    "vs_reference_balanced_low": float(low), "vs_reference_balanced_high": float(high)})
+    return pd.DataFrame(out)
 
 
 def balanced_recall(rows: pd.DataFrame, min_support: int = MIN_BALANCED_SUPPORT) -> pd.Series | None:
@@ -271,8 +306,10 @@ def markdown_table(table: pd.DataFrame, layer: str | None = None, reference: str
     recall_cols = [c for c in t.columns if c.startswith("recall_")]
     intervals = "real_ci_low" in t.columns
     balanced = "real_balanced_recall" in t.columns
+    paired_balanced = balanced and "vs_reference_balanced" in t.columns
     head = ["arm", "layer", "real acc (mean ± sd)", *(["95 % CI (tracks)", f"vs {reference} [95 % CI]"] if intervals else []),
             "macro-F1", *([f"balanced recall (≥{MIN_BALANCED_SUPPORT} tracks)"] if balanced else []),
+            *([f"balanced vs {reference} [95 % CI]"] if paired_balanced else []),
             *[c[7:] for c in recall_cols], "synth val"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in t.itertuples(index=False):
@@ -286,6 +323,9 @@ def markdown_table(table: pd.DataFrame, layer: str | None = None, reference: str
                  f"{d['real_macro_f1']:.3f}",
                  *([f"{d['real_balanced_recall']:.3f} ± {d['real_balanced_recall_sd']:.3f}"
                     if not pd.isna(d["real_balanced_recall"]) else ""] if balanced else []),
+                 *([_interval(d, "vs_reference_balanced", "vs_reference_balanced_low", "vs_reference_balanced_high",
+                              signed=True) or ("(reference)" if r.arm == reference else "")]
+                   if paired_balanced else []),
                  *[BLANK if pd.isna(d[c]) else f"{d[c]:.2f}" for c in recall_cols],
                  f"{d['synthetic_val_accuracy']:.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -450,9 +490,23 @@ def plot_arms_embeddings(arms: Sequence[str], layer: str = "max_pool", root: str
     return fig
 
 
+def output_paths(arms: Sequence[str], out: str | Path | None = None) -> tuple[Path, Path]:
+    """Where a run of ``arms`` writes its tables (a path stem: ``<stem>.md``, ``.json``, ...) and its
+    figure. Every arm and no ``out``: the committed ``benchmarks/results/transfer_ablation`` and
+    ``docs/figures/transfer_embeddings.png``. Some arms: ``runs/ablation/results/transfer_ablation``,
+    so that trying a few arms cannot overwrite the committed table with a partial one. A given
+    ``out`` is used as it is, with the figure beside it."""
+    from .config import PROJECT_ROOT
+
+    if out is None and set(arms) == set(ARMS):
+        return (PROJECT_ROOT / "benchmarks" / "results" / "transfer_ablation",
+                PROJECT_ROOT / "docs" / "figures" / "transfer_embeddings.png")
+    stem = Path(out) if out is not None else PROJECT_ROOT / "runs" / "ablation" / "results" / "transfer_ablation"
+    return stem, stem.with_name(stem.name + "_embeddings.png")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: run the arms, print and write the table and the figure."""
-    from .config import PROJECT_ROOT
     from .data import atomic_write_text, write_json
 
     p = argparse.ArgumentParser(prog="synthmir ablation", description=__doc__,
@@ -464,7 +518,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--layers", nargs="*", default=["max_pool", "penultimate", "max_pool+mean_pool"],
                    help=f"musicnn layer choices to score (any of {list(LAYER_CHOICES)})")
     p.add_argument("--profile", default="offline")
-    p.add_argument("--out", default=str(PROJECT_ROOT / "benchmarks" / "results" / "transfer_ablation"))
+    p.add_argument("--out", default=None,
+                   help="where the table goes (<out>.md, .json, _audio.md, _tags.md, _misses.md, _embeddings.png); "
+                        "default: the committed benchmarks/results/transfer_ablation when every arm runs, else "
+                        "runs/ablation/results/transfer_ablation, so a run of a few arms leaves the committed "
+                        "table alone")
     p.add_argument("--figure", nargs=2, metavar=("ARM_BEFORE", "ARM_AFTER"),
                    default=["dry, TimGM6mb (before)", DEFAULT_ARM],
                    help="two arms whose real and synthetic embeddings are drawn side by side")
@@ -477,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown arm(s) {unknown}; known: {list(ARMS)}")
     real = str(Path(a.real_data).expanduser().resolve())
+    out, png = output_paths(a.arms, a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     rows, times = {}, {}
     for name in a.arms:
         t0 = time.perf_counter()
@@ -489,7 +549,6 @@ def main(argv: list[str] | None = None) -> int:
     table = summarize(rows)
     text = markdown_table(table)
     print(text)
-    out = Path(a.out)
     write_json({"real_data": Path(real).name, "clips_per_genre": a.clips_per_genre, "seeds": a.seeds,
                 "profile": a.profile, "arm_seconds": times, "table": json.loads(table.to_json(orient="records")),
                 "rows": {arm: [{k: v for k, v in r.items() if k not in ("predicted", "label")} for r in rs]
@@ -499,7 +558,6 @@ def main(argv: list[str] | None = None) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        png = PROJECT_ROOT / "docs" / "figures" / "transfer_embeddings.png"
         plot_arms_embeddings(a.figure, a.figure_layer, profile=a.profile, clips_per_genre=a.clips_per_genre,
                              real_data=real, path=png)
         print(f"figure: {png}", file=sys.stderr)
@@ -517,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
         misses = missed_tracks(arm_config(DEFAULT_ARM, a.profile, a.clips_per_genre, real), rows[DEFAULT_ARM],
                                a.figure_layer)
         atomic_write_text(out.with_name(out.name + "_misses.md"), frame_markdown(misses) + "\n")
+    print(f"tables: {out}.md (and .json, _audio.md, _tags.md, _misses.md where their arms ran)", file=sys.stderr)
     return 0
 
 
