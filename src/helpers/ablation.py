@@ -296,6 +296,13 @@ def _interval(d: dict, value: str, low: str, high: str, signed: bool = False) ->
     return f"{fmt.format(d[value])} [{fmt.format(d[low])}, {fmt.format(d[high])}]"
 
 
+def _paired_cell(d: dict, column: str, arm: str, reference: str) -> str:
+    """A paired difference ``column`` (with ``<column>_low`` and ``<column>_high``) as a table cell:
+    the difference and its interval, ``(reference)`` in the reference's own row, else empty."""
+    return (_interval(d, column, f"{column}_low", f"{column}_high", signed=True)
+            or ("(reference)" if arm == reference else ""))
+
+
 def markdown_table(table: pd.DataFrame, layer: str | None = None, reference: str = REFERENCE_ARM) -> str:
     """The ablation table as Markdown: real accuracy mean ± sd over seeds, its 95 % interval over
     tracks, the paired difference from ``reference`` (the arm :func:`summarize` compared with),
@@ -315,17 +322,14 @@ def markdown_table(table: pd.DataFrame, layer: str | None = None, reference: str
     for r in t.itertuples(index=False):
         d = r._asdict()
         extra = [f"[{d['real_ci_low']:.2f}, {d['real_ci_high']:.2f}]" if not pd.isna(d.get("real_ci_low")) else "",
-                 _interval(d, "vs_reference", "vs_reference_low", "vs_reference_high", signed=True) or
-                 ("(reference)" if d["arm"] == reference else "")] if intervals else []
+                 _paired_cell(d, "vs_reference", r.arm, reference)] if intervals else []
         if d["arm"] == DEFAULT_ARM:
             d["arm"] = f"**{d['arm']}**"
         cells = [d["arm"], d["layer"], f"{d['real_accuracy']:.3f} ± {d['real_accuracy_sd']:.3f}", *extra,
                  f"{d['real_macro_f1']:.3f}",
                  *([f"{d['real_balanced_recall']:.3f} ± {d['real_balanced_recall_sd']:.3f}"
                     if not pd.isna(d["real_balanced_recall"]) else ""] if balanced else []),
-                 *([_interval(d, "vs_reference_balanced", "vs_reference_balanced_low", "vs_reference_balanced_high",
-                              signed=True) or ("(reference)" if r.arm == reference else "")]
-                   if paired_balanced else []),
+                 *([_paired_cell(d, "vs_reference_balanced", r.arm, reference)] if paired_balanced else []),
                  *[BLANK if pd.isna(d[c]) else f"{d[c]:.2f}" for c in recall_cols],
                  f"{d['synthetic_val_accuracy']:.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
