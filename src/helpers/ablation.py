@@ -539,8 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown arm(s) {unknown}; known: {list(ARMS)}")
     real = str(Path(a.real_data).expanduser().resolve())
-    out, png = output_paths(a.arms, a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out, png = output_paths(a.arms, a.out)  # write_json below makes out's folder (the figure's too)
     rows, times = {}, {}
     for name in a.arms:
         t0 = time.perf_counter()
