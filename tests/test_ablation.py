@@ -170,3 +170,63 @@ def test_one_tiny_arm_end_to_end(tmp_path):
     (real / "rock" / "t.wav").rename(real / "rock" / "u.wav")  # another set of real tracks: scored again
     again = A.score_arm(cfg, layers=["max_pool", "penultimate"], seeds=2, progress=False)
     assert sorted(again[0]["predicted"]) != sorted(rows[0]["predicted"]) and len(again[0]["predicted"]) == 5
+
+
+def _fake_real_benchmark(tmp_path, monkeypatch, tracks):
+    """A real benchmark of ``tracks`` ((track id, label, group, centre)) with 2 windows per track whose
+    ``max_pool`` columns sit near ``centre`` (a genre's place); the reference reads it as stage 3 wrote it."""
+    import helpers.embedding as E
+    import helpers.pipeline as P
+    from helpers.config import load_config
+
+    rng = np.random.default_rng(0)
+    dim = sum(LAYER_DIMS[k] for k in A.ALL_LAYERS)
+    X, ids = [], []
+    for tid, _, _, centre in tracks:
+        for _ in range(2):
+            x = rng.normal(0.0, 0.1, dim)
+            x[A.layer_columns("max_pool")[:750]] += np.repeat(centre, 150)  # the genre in many columns
+            X.append(x)
+            ids.append(tid)
+    pd.DataFrame([{"track_id": t, "label": lab, "group": g} for t, lab, g, _ in tracks]).to_csv(
+        tmp_path / "tracks.csv", index=False)
+    monkeypatch.setattr(P, "real_dir", lambda cfg: tmp_path)
+    monkeypatch.setattr(E, "load_embeddings", lambda d, name: {"X": np.asarray(X, np.float32), "ids": np.asarray(ids)})
+    return load_config("smoke", real_data=str(tmp_path))
+
+
+def test_the_real_label_reference_leaves_each_artist_out(tmp_path, monkeypatch):
+    e, o, r, p = (np.eye(5)[i] * 3.0 for i in range(4))
+    tracks = [("e1", "Electronica", "ann", e), ("e2", "Electronica", "ann", e), ("e3", "Electronica", "bob", e),
+              ("e4", "Electronica", "bob", r),  # sounds like Rock: a probe that heard real Rock calls it Rock
+              ("o1", "Orchestral", "cy", o), ("o2", "Orchestral", "dee", o),
+              ("r1", "Rock", "eve", r), ("r2", "Rock", "fay", r), ("r3", "Rock", np.nan, r),  # no artist: its own group
+              ("p1", "Pop", "gus", p)]  # the only Pop artist: never in a training fold when it is called
+    cfg = _fake_real_benchmark(tmp_path, monkeypatch, tracks)
+    rows = A.real_label_reference(cfg, ["max_pool", "penultimate"])
+    assert [(x["layer"], x["seed"]) for x in rows] == [("max_pool", 0), ("penultimate", 0)]
+    ref = rows[0]
+    assert ref["no_other_group"] == ["p1"]
+    wrong = sorted(t for t, c in ref["predicted"].items() if c != ref["label"][t])
+    assert wrong == ["e4", "p1"] and ref["real_accuracy"] == pytest.approx(0.8)
+    assert ref["recall_Rock"] == 1.0 and ref["recall_Electronica"] == 0.75 and ref["recall_Funk"] is None
+    assert np.isnan(ref["synthetic_val_accuracy"])
+    def drop_nan(rs):
+        return [{k: v for k, v in x.items() if k != "synthetic_val_accuracy"} for x in rs]
+
+    assert drop_nan(A.real_label_reference(cfg, ["max_pool"])) == drop_nan(rows[:1])  # deterministic
+    table = A.summarize({"syn": [{**ref, "seed": s} for s in range(2)], A.REAL_REFERENCE: rows}, reference="syn")
+    md = A.markdown_table(table, "max_pool", reference="syn")
+    assert A.REAL_REFERENCE in md and "nan" not in md
+    misses = A.compare_misses({"syn": [{**ref, "predicted": {**ref["predicted"], "e4": "Electronica", "r1": "Pop"}}],
+                               A.REAL_REFERENCE: rows})
+    assert list(misses["track"]) == ["e4", "p1", "r1"]
+    assert misses.set_index("track").loc["e4"].tolist() == ["Electronica", "✓", "Rock"]
+    assert misses.set_index("track").loc["r1"].tolist() == ["Rock", "Pop", "✓"]
+
+
+def test_the_real_label_reference_needs_two_genres_in_every_fold(tmp_path, monkeypatch):
+    e, r = np.eye(5)[0] * 3.0, np.eye(5)[1] * 3.0
+    cfg = _fake_real_benchmark(tmp_path, monkeypatch, [("e1", "Electronica", "ann", e), ("r1", "Rock", "bob", r)])
+    with pytest.raises(ValueError, match="leaving out group 'ann' leaves fewer than 2 genres"):
+        A.real_label_reference(cfg)

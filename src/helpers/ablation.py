@@ -7,13 +7,14 @@ spread. Every arm uses the same prompts and seeds; its clips are embedded once
 with all four musicnn layers, and the study's classifier is trained on each
 layer choice with several classifier seeds, then scored on a real development
 set (track accuracy, per-genre recall, macro-F1) and on the synthetic
-validation split.
+validation split. Beside the default stands a reference that learns from the
+real tracks' own labels, one artist left out at a time (:func:`real_label_reference`).
 
 Arms run through the ordinary stages (:mod:`helpers.pipeline`) in their own
 run folders under ``runs/ablation/<arm>``, so every arm resumes and none mixes
 with another. ``./synthmir ablation --real-data DIR`` reproduces the table
-(writes ``benchmarks/results/transfer_ablation.{json,md}`` and
-``docs/figures/transfer_embeddings.png``); a run of some arms (``--arms``)
+(writes ``benchmarks/results/transfer_ablation.{json,md}``, its ``_audio``, ``_tags``, ``_misses``
+and ``_reference`` tables, and ``docs/figures/transfer_embeddings.png``); a run of some arms (``--arms``)
 writes its table under ``runs/ablation/results/`` instead, leaving the
 committed one alone.
 """
@@ -189,6 +190,86 @@ def _score_layers(cfg, emb, y, tr, va, real, tracks, layers, seeds) -> list[dict
     return rows
 
 
+#: the name the real-label reference goes by in tables (:func:`real_label_reference`)
+REAL_REFERENCE = "real labels, leave one artist out"
+
+
+def real_label_reference(cfg, layers: Sequence[str] = ("max_pool",), C: float = 1.0) -> list[dict]:
+    """What the real tracks' own labels give on the same embeddings: a reference for the arms.
+
+    Leave one group out over the real benchmark (its ``group`` column: the artist; a track without
+    one is its own group): a linear probe (scikit-learn's logistic regression, z-scored features,
+    balanced class weights, ``C``) is trained on the windows of every other group's tracks and calls
+    the held-out group's tracks by their mean window probability, as stage 5 does. It reads the
+    real embeddings the arm ``cfg`` already made (all musicnn layers) and trains no MLP: it is
+    deterministic, so a row per layer with ``seed`` 0. The rows have :func:`score_arm`'s keys
+    (``synthetic_val_accuracy`` is NaN) plus ``no_other_group``: the tracks whose genre no other
+    group has, which the probe cannot call right (their genre is absent from its training folds).
+
+    It is not an upper bound (a probe, one fold per artist, few artists per genre), but a classifier
+    that heard real music of the genre from other artists: a track it also misses is one whose
+    label the embedding does not carry across artists.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from .embedding import load_embeddings
+    from .evaluation import classification_metrics, track_scores
+    from .pipeline import real_dir
+
+    if not cfg.evaluation.real_data:
+        raise ValueError("the real-label reference needs a real benchmark (evaluation.real_data)")
+    real = load_embeddings(real_dir(cfg), "real")
+    tracks = pd.read_csv(real_dir(cfg) / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
+    group = tracks["group"] if "group" in tracks else pd.Series(np.nan, index=tracks.index)
+    group = group.astype(object).where(group.notna(), pd.Series(tracks.index, index=tracks.index))
+    ids = np.asarray(real["ids"]).astype(str)
+    win_label, win_group = tracks.loc[ids, "label"].to_numpy(), group.loc[ids].to_numpy().astype(str)
+    lonely = sorted(t for t in tracks.index if tracks["label"].eq(tracks.at[t, "label"])[group != group[t]].sum() == 0)
+    rows = []
+    for layer in layers:
+        X = real["X"][:, layer_columns(layer)]
+        parts = []
+        for g in sorted(set(win_group.tolist())):
+            test = win_group == g
+            if len(set(win_label[~test])) < 2:
+                raise ValueError(f"leaving out group {g!r} leaves fewer than 2 genres to train on")
+            probe = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000, class_weight="balanced"))
+            probe.fit(X[~test], win_label[~test])
+            proba = np.zeros((int(test.sum()), len(cfg.genres)))
+            proba[:, [cfg.genres.index(c) for c in probe.classes_]] = probe.predict_proba(X[test])
+            parts.append(track_scores(proba, ids[test], cfg.genres, true_labels=tracks["label"]))
+        sc = pd.concat(parts).loc[list(dict.fromkeys(ids))]
+        m = classification_metrics(sc["label"], sc["predicted"], cfg.genres)
+        rows.append({"layer": layer, "seed": 0, "synthetic_val_accuracy": float("nan"),
+                     "real_accuracy": m["accuracy"], "real_macro_f1": m["macro"]["f1"],
+                     "predicted": dict(zip(sc.index.astype(str), sc["predicted"])),
+                     "label": dict(zip(sc.index.astype(str), sc["label"])), "no_other_group": lonely,
+                     **{f"recall_{g}": m["per_class"][g]["recall"] for g in cfg.genres},
+                     **{f"support_{g}": m["per_class"][g]["support"] for g in cfg.genres}})
+    return rows
+
+
+def compare_misses(rows_by_arm: dict[str, list[dict]], layer: str = "max_pool") -> pd.DataFrame:
+    """The tracks that most seeds of any arm in ``rows_by_arm`` get wrong on ``layer``: one row per
+    track with its label and, per arm, what most seeds call it (``✓`` where right)."""
+    from collections import Counter
+
+    calls: dict[str, dict[str, str]] = {}
+    labels: dict[str, str] = {}
+    for arm, rows in rows_by_arm.items():
+        scored = [r for r in rows if r["layer"] == layer and "predicted" in r]
+        if not scored:
+            raise ValueError(f"arm {arm!r} has no real-track predictions for layer {layer!r}")
+        labels.update(scored[0]["label"])
+        calls[arm] = {t: Counter(r["predicted"][t] for r in scored).most_common(1)[0][0] for t in scored[0]["label"]}
+    missed = sorted(t for t in labels if any(c.get(t, labels[t]) != labels[t] for c in calls.values()))
+    return pd.DataFrame([{"track": t, "label": labels[t],
+                          **{arm: ("✓" if c[t] == labels[t] else c[t]) for arm, c in calls.items()}} for t in missed],
+                        columns=["track", "label", *calls])
+
+
 def track_table(rows_by_arm: dict[str, list[dict]]) -> pd.DataFrame:
     """The rows' real-track predictions in the studies' long format (:mod:`helpers.studies.common`):
     one row per (arm, layer, seed, track) with ``correct``; the track is the bootstrap unit."""
@@ -331,7 +412,7 @@ def markdown_table(table: pd.DataFrame, layer: str | None = None, reference: str
                     if not pd.isna(d["real_balanced_recall"]) else ""] if balanced else []),
                  *([_paired_cell(d, "vs_reference_balanced", r.arm, reference)] if paired_balanced else []),
                  *[BLANK if pd.isna(d[c]) else f"{d[c]:.2f}" for c in recall_cols],
-                 f"{d['synthetic_val_accuracy']:.3f}"]
+                 BLANK if pd.isna(d["synthetic_val_accuracy"]) else f"{d['synthetic_val_accuracy']:.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -523,7 +604,8 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"musicnn layer choices to score (any of {list(LAYER_CHOICES)})")
     p.add_argument("--profile", default="offline")
     p.add_argument("--out", default=None,
-                   help="where the table goes (<out>.md, .json, _audio.md, _tags.md, _misses.md, _embeddings.png); "
+                   help="where the table goes (<out>.md, .json, _audio.md, _tags.md, _misses.md, _reference.md, "
+                        "_embeddings.png); "
                         "default: the committed benchmarks/results/transfer_ablation when every arm runs, else "
                         "runs/ablation/results/transfer_ablation, so a run of a few arms leaves the committed "
                         "table alone")
@@ -552,10 +634,17 @@ def main(argv: list[str] | None = None) -> int:
     table = summarize(rows)
     text = markdown_table(table)
     print(text)
+    reference = ref_rows = None
+    if DEFAULT_ARM in rows:  # what the real tracks' own labels give, beside the default
+        ref_rows = real_label_reference(arm_config(DEFAULT_ARM, a.profile, a.clips_per_genre, real),
+                                        list(dict.fromkeys([*a.layers, a.figure_layer])))
+        reference = summarize({DEFAULT_ARM: rows[DEFAULT_ARM], REAL_REFERENCE: ref_rows}, reference=DEFAULT_ARM)
     write_json({"real_data": Path(real).name, "clips_per_genre": a.clips_per_genre, "seeds": a.seeds,
                 "profile": a.profile, "arm_seconds": times, "table": json.loads(table.to_json(orient="records")),
                 "rows": {arm: [{k: v for k, v in r.items() if k not in ("predicted", "label")} for r in rs]
-                         for arm, rs in rows.items()}}, out.with_suffix(".json"))
+                         for arm, rs in rows.items()},
+                **({"real_label_reference": json.loads(reference.to_json(orient="records"))}
+                   if reference is not None else {})}, out.with_suffix(".json"))
     atomic_write_text(out.with_suffix(".md"), text + "\n")
     if all(arm in rows for arm in a.figure):
         import matplotlib
@@ -578,7 +667,16 @@ def main(argv: list[str] | None = None) -> int:
         misses = missed_tracks(arm_config(DEFAULT_ARM, a.profile, a.clips_per_genre, real), rows[DEFAULT_ARM],
                                a.figure_layer)
         atomic_write_text(out.with_name(out.name + "_misses.md"), frame_markdown(misses) + "\n")
-    print(f"tables: {out}.md (and .json, _audio.md, _tags.md, _misses.md where their arms ran)", file=sys.stderr)
+        lonely = ref_rows[0]["no_other_group"]
+        atomic_write_text(out.with_name(out.name + "_reference.md"), "\n\n".join([
+            markdown_table(reference, reference=DEFAULT_ARM),
+            f"Tracks whose genre no other artist has (the probe cannot call them right): {len(lonely)}"
+            + "".join(f"\n- {t}" for t in lonely),
+            f"Tracks either gets wrong ({a.figure_layer}; the default: what most seeds call them):",
+            frame_markdown(compare_misses({DEFAULT_ARM: rows[DEFAULT_ARM], REAL_REFERENCE: ref_rows},
+                                          a.figure_layer))]) + "\n")
+    print(f"tables: {out}.md (and .json, _audio.md, _tags.md, _misses.md, _reference.md where their arms ran)",
+          file=sys.stderr)
     return 0
 
 
