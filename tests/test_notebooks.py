@@ -36,7 +36,9 @@ def test_smoke_run_of_the_study(smoke_study):
     assert metrics["real"]["tracks"] == 10 and metrics["real"]["skipped"] == 1
     assert metrics["real"]["labels"] == ["Electronica", "Funk", "Orchestral", "Pop", "Rock"]
     assert np.array(metrics["real"]["confusion"]).sum() == 10
-    assert set(metrics["real"]["per_class"]["Rock"]) == {"precision", "recall", "f1", "support"}
+    assert set(metrics["real"]["per_class"]["Rock"]) == {"precision", "recall", "recall_ci", "f1", "support"}
+    lo, hi = metrics["real"]["accuracy_ci"]
+    assert 0.0 <= lo <= metrics["real"]["accuracy"] <= hi <= 1.0
     assert len(list((s.run / "clips").rglob("*.wav"))) == 30
     for nb in NOTEBOOKS:  # executed in the SynthMIR kernel
         executed = json.loads((s.run / "notebooks" / nb.name).read_text())
@@ -83,7 +85,10 @@ def test_smoke_reports_are_fit_for_sharing(smoke_study):
     assert [href for href, _ in links] == [f"{nb.stem}.html" for nb in NOTEBOOKS]
     assert links[0][1] == "01 · Prompts"
     assert f"{100 * metrics['synthetic_val']['accuracy']:.1f} %" in index
-    assert f"{100 * metrics['real']['accuracy']:.1f} % of 10 tracks, 1 skipped" in index
+    lo, hi = metrics["real"]["accuracy_ci"]
+    assert f"{100 * metrics['real']['accuracy']:.1f} % [{100 * lo:.1f}, {100 * hi:.1f}] of 10 tracks, 1 skipped" in index
+    # the accuracies and recalls again, each with its interval over tracks, and beside the paper's
+    assert "recall [95 % CI]" in html["05_evaluate"] and "92.0 % [85.0, 95.9]" in html["05_evaluate"]
 
 
 @pytest.mark.slow

@@ -82,8 +82,8 @@ def test_a_genre_missing_from_the_benchmark_has_no_recall_and_leaves_the_macro_a
     y_true, y_pred = ["a", "a", "a", "c", "c"], ["a", "b", "a", "c", "a"]
     m = classification_metrics(y_true, y_pred, ["a", "b", "c", "d"])
     assert m["present"] == ["a", "c"]
-    assert m["per_class"]["b"] == {"precision": 0.0, "recall": None, "f1": None, "support": 0}
-    assert m["per_class"]["d"] == {"precision": None, "recall": None, "f1": None, "support": 0}
+    assert m["per_class"]["b"] == {"precision": 0.0, "recall": None, "recall_ci": None, "f1": None, "support": 0}
+    assert m["per_class"]["d"] == {"precision": None, "recall": None, "recall_ci": None, "f1": None, "support": 0}
     p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, labels=["a", "c"], average="macro", zero_division=0)
     assert (m["macro"]["precision"], m["macro"]["recall"], m["macro"]["f1"]) == pytest.approx((p, r, f))
     assert json.loads(json.dumps(m))["per_class"]["b"]["recall"] is None  # null in metrics.json, never NaN
@@ -122,6 +122,10 @@ def test_the_index_links_reports_and_shows_the_headline_figures(tmp_path):
                    "12 (17)", "symbolic / musicnn"):
         assert figure in index, figure
     assert "<script" not in index and str(tmp_path) not in index
+    metrics["real"]["accuracy_ci"] = [0.535, 0.875]  # metrics.json since the intervals: shown beside the figure
+    _mk(run / "metrics.json").write_text(json.dumps(metrics))
+    index = write_index(reports, run, title="SynthMIR · offline", notebooks_dir=notebooks).read_text()
+    assert "real-track accuracy [95 % CI]" in index and "73.9 % [53.5, 87.5] of 23 tracks (paper: 92 % of 100)" in index
 
 
 def test_an_index_without_metrics_says_where_they_come_from(tmp_path):

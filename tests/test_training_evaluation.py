@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
-from helpers.evaluation import classification_metrics, table1, track_scores
+from helpers.evaluation import (beside_paper, classification_metrics, intervals_table, table1, track_scores,
+                                wilson_interval)
 from helpers.training import MLPClassifier, balanced_class_weights, split_train_val
 
 LABELS = ["Electronica", "Funk", "Orchestral", "Pop", "Rock"]
@@ -116,3 +117,32 @@ def test_training_does_not_depend_on_memory_layout():
     assert not Xt.flags["C_CONTIGUOUS"]
     b = MLPClassifier(max_epochs=15, seed=1).fit(Xt, y[tr], X[va][:, cols], y[va])
     assert np.array_equal(a.predict_proba(X), b.predict_proba(X[:, cols]))
+
+
+def test_wilson_intervals_of_small_counts():
+    assert wilson_interval(2, 2) == pytest.approx((0.3424, 1.0), abs=1e-4)  # 2 of 2 right is no certainty
+    assert wilson_interval(0, 5)[0] == 0.0 and wilson_interval(0, 5)[1] == pytest.approx(0.4345, abs=1e-4)
+    assert wilson_interval(40, 50) == pytest.approx((0.6696, 0.8876), abs=1e-4)
+    assert wilson_interval(0, 0) is None
+    narrow, wide = wilson_interval(92, 100), wilson_interval(92, 100, level=0.99)
+    assert wide[0] < narrow[0] < 0.92 < narrow[1] < wide[1]
+
+
+def test_metrics_carry_intervals_over_items_and_the_tables_show_them():
+    y_true = ["a"] * 8 + ["b"] * 2
+    y_pred = ["a"] * 6 + ["b"] * 2 + ["b", "a"]
+    m = classification_metrics(y_true, y_pred, ["a", "b", "c"])
+    assert m["accuracy_ci"] == pytest.approx(wilson_interval(7, 10))
+    assert m["per_class"]["a"]["recall_ci"] == pytest.approx(wilson_interval(6, 8))
+    assert m["per_class"]["b"]["recall_ci"] == pytest.approx(wilson_interval(1, 2))
+    assert m["per_class"]["c"]["recall_ci"] is None  # absent from the benchmark: no recall, no interval
+    t = intervals_table(m)
+    assert list(t.index) == ["a", "b", "c", "Accuracy"]
+    lo, hi = wilson_interval(6, 8)
+    assert t.loc["a", "recall [95 % CI]"] == f"75.0 % [{100 * lo:.1f}, {100 * hi:.1f}]" and t.loc["a", "right"] == 6
+    assert t.loc["c", "recall [95 % CI]"] == "—" and t.loc["Accuracy", "right"] == 7 and t.loc["Accuracy", "support"] == 10
+    side = beside_paper({"synthetic_val": m, "real": m})
+    assert side.loc["real-track accuracy", "paper"] == "92.0 % [85.0, 95.9]"
+    assert side.loc["synthetic validation accuracy", "paper"] == "84.6 %"  # the paper gives no count to bound it
+    assert side.loc["real-track accuracy", "this run [95 % CI]"].startswith("70.0 % [")
+    assert list(beside_paper({"synthetic_val": m}).index) == ["synthetic validation accuracy"]

@@ -344,7 +344,10 @@ def headline_figures(metrics: dict) -> list[tuple[str, str]]:
     real = metrics.get("real")
     if real:
         skipped = f", {real['skipped']} skipped" if real.get("skipped") else ""
-        rows.append(("real-track accuracy", f"{100 * real['accuracy']:.1f} % of {real['tracks']} tracks{skipped} (paper: 92 % of 100)"))
+        ci = real.get("accuracy_ci")
+        interval = f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else ""
+        rows.append(("real-track accuracy [95 % CI]",
+                     f"{100 * real['accuracy']:.1f} %{interval} of {real['tracks']} tracks{skipped} (paper: 92 % of 100)"))
         rows.append(("real-track macro F1", f"{100 * real['macro']['f1']:.1f} %"))
     return rows
 
