@@ -406,10 +406,13 @@ def markdown_table(table: pd.DataFrame, layer: str | None = None, reference: str
                  _paired_cell(d, "vs_reference", r.arm, reference)] if intervals else []
         if d["arm"] == DEFAULT_ARM:
             d["arm"] = f"**{d['arm']}**"
-        cells = [d["arm"], d["layer"], f"{d['real_accuracy']:.3f} ± {d['real_accuracy_sd']:.3f}", *extra,
+        def spread(column: str) -> str:  # mean ± sd over seeds; a single fit (the real-label reference) has no sd
+            return f"{d[column]:.3f}" + (f" ± {d[column + '_sd']:.3f}" if d.get("seeds", 2) > 1 else " (one fit)")
+
+        cells = [d["arm"], d["layer"], spread("real_accuracy"), *extra,
                  f"{d['real_macro_f1']:.3f}",
-                 *([f"{d['real_balanced_recall']:.3f} ± {d['real_balanced_recall_sd']:.3f}"
-                    if not pd.isna(d["real_balanced_recall"]) else ""] if balanced else []),
+                 *([spread("real_balanced_recall") if not pd.isna(d["real_balanced_recall"]) else ""]
+                   if balanced else []),
                  *([_paired_cell(d, "vs_reference_balanced", r.arm, reference)] if paired_balanced else []),
                  *[BLANK if pd.isna(d[c]) else f"{d[c]:.2f}" for c in recall_cols],
                  BLANK if pd.isna(d["synthetic_val_accuracy"]) else f"{d['synthetic_val_accuracy']:.3f}"]
