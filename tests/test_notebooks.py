@@ -39,6 +39,7 @@ def test_smoke_run_of_the_study(smoke_study):
     assert set(metrics["real"]["per_class"]["Rock"]) == {"precision", "recall", "recall_ci", "f1", "support"}
     lo, hi = metrics["real"]["accuracy_ci"]
     assert 0.0 <= lo <= metrics["real"]["accuracy"] <= hi <= 1.0
+    assert len(metrics["seed_spread"]["seeds"]) == 2  # the study's classifier and one more (smoke: spread_seeds 1)
     assert len(list((s.run / "clips").rglob("*.wav"))) == 30
     for nb in NOTEBOOKS:  # executed in the SynthMIR kernel
         executed = json.loads((s.run / "notebooks" / nb.name).read_text())
@@ -89,6 +90,7 @@ def test_smoke_reports_are_fit_for_sharing(smoke_study):
     assert f"{100 * metrics['real']['accuracy']:.1f} % [{100 * lo:.1f}, {100 * hi:.1f}] of 10 tracks, 1 skipped" in index
     # the accuracies and recalls again, each with its interval over tracks, and beside the paper's
     assert "recall [95 % CI]" in html["05_evaluate"] and "92.0 % [85.0, 95.9]" in html["05_evaluate"]
+    assert "2 classifier seeds" in html["05_evaluate"] and "real-track accuracy over 2 classifier seeds" in index
 
 
 @pytest.mark.slow

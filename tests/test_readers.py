@@ -350,3 +350,22 @@ def test_mtg_jamendo_evaluation_end_to_end(tmp_path):
     kinds = sorted("ambiguous" if r.startswith("ambiguous: Pop, Rock") else "missing" if r.startswith("file not found")
                    else "unreadable" if "304.mp3" in r and "cannot read audio" in r else r for r in skipped["reason"])
     assert kinds == ["ambiguous", "missing", "unreadable"]
+    # the other classifier seeds (smoke: training.spread_seeds 1): trained on the same split, scored alike
+    spread = json.loads((cfg.run_path / "metrics.json").read_text())["seed_spread"]
+    table = pd.read_csv(cfg.run_path / "evaluation" / "seed_spread.csv")
+    assert spread["seeds"] == list(table["seed"]) == [cfg.seed, cfg.seed + 1]
+    assert table["real_accuracy"].iloc[0] == real["accuracy"]  # the first row is the study's own classifier
+    assert spread["real_accuracy"]["mean"] == pytest.approx(table["real_accuracy"].mean())
+    assert spread["recall"]["Rock"] is None  # no Rock track in this benchmark (support 0 above)
+    assert spread["recall"]["Funk"]["min"] <= spread["recall"]["Funk"]["mean"] <= spread["recall"]["Funk"]["max"]
+    before = table.copy()
+    run_training(cfg, progress=False)  # again: the same classifiers, so the same figures
+    run_evaluation(cfg)
+    pd.testing.assert_frame_equal(pd.read_csv(cfg.run_path / "evaluation" / "seed_spread.csv"), before)
+    one = load_config("smoke", {"generation.backend": "tone", "embedding.backend": "spectrum", "embedding.options": {},
+                                "generation.duration_s": 3.0, "evaluation.window_s": 2.0, "evaluation.max_windows": 1,
+                                "training.max_epochs": 3, "training.spread_seeds": 0},
+                      run_dir=str(cfg.run_path), real_data=f"mtg-jamendo:{root}")
+    run_training(one, progress=False)  # one seed only: the other seeds' classifiers go, and so does the spread
+    assert not (cfg.run_path / "model" / "spread").exists()
+    assert "seed_spread" not in run_evaluation(one)["metrics"]

@@ -126,6 +126,11 @@ def test_the_index_links_reports_and_shows_the_headline_figures(tmp_path):
     _mk(run / "metrics.json").write_text(json.dumps(metrics))
     index = write_index(reports, run, title="SynthMIR · offline", notebooks_dir=notebooks).read_text()
     assert "real-track accuracy [95 % CI]" in index and "73.9 % [53.5, 87.5] of 23 tracks (paper: 92 % of 100)" in index
+    assert "classifier seeds" not in index  # one seed only: no spread to show
+    metrics["seed_spread"] = {"seeds": [1, 2, 3], "real_accuracy": {"mean": 0.75, "sd": 0.012, "min": 0.739, "max": 0.783}}
+    _mk(run / "metrics.json").write_text(json.dumps(metrics))
+    index = write_index(reports, run, title="SynthMIR · offline", notebooks_dir=notebooks).read_text()
+    assert "real-track accuracy over 3 classifier seeds" in index and "75.0 ± 1.2 % (73.9-78.3 %)" in index
 
 
 def test_an_index_without_metrics_says_where_they_come_from(tmp_path):

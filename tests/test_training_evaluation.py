@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
-from helpers.evaluation import (beside_paper, classification_metrics, intervals_table, table1, track_scores,
-                                wilson_interval)
+from helpers.evaluation import (beside_paper, classification_metrics, intervals_table, seed_spread_summary,
+                                spread_table, table1, track_scores, wilson_interval)
 from helpers.training import MLPClassifier, balanced_class_weights, split_train_val
 
 LABELS = ["Electronica", "Funk", "Orchestral", "Pop", "Rock"]
@@ -146,3 +146,27 @@ def test_metrics_carry_intervals_over_items_and_the_tables_show_them():
     assert side.loc["synthetic validation accuracy", "paper"] == "84.6 %"  # the paper gives no count to bound it
     assert side.loc["real-track accuracy", "this run [95 % CI]"].startswith("70.0 % [")
     assert list(beside_paper({"synthetic_val": m}).index) == ["synthetic validation accuracy"]
+
+
+def test_the_spread_over_classifier_seeds():
+    rows = pd.DataFrame({"seed": [7, 8, 9], "synthetic_val_accuracy": [0.9, 1.0, 0.95],
+                         "real_accuracy": [0.7, 0.8, 0.9], "recall_a": [0.5, 1.0, 0.75], "recall_b": [None] * 3})
+    s = seed_spread_summary(rows, ["a", "b"])
+    assert s["seeds"] == [7, 8, 9] and s["recall"]["b"] is None
+    assert s["real_accuracy"] == pytest.approx({"mean": 0.8, "sd": np.std([0.7, 0.8, 0.9]), "min": 0.7, "max": 0.9})
+    t = spread_table({"seed_spread": s})
+    assert t.columns.name == "3 classifier seeds"
+    assert t.loc["real-track accuracy", "mean ± sd"] == "80.0 ± 8.2 %" and t.loc["real-track accuracy", "range"] == "70.0-90.0 %"
+    assert t.loc["recall b", "mean ± sd"] == "—" and t.loc["recall a", "range"] == "50.0-100.0 %"
+    only_val = seed_spread_summary(rows[["seed", "synthetic_val_accuracy"]], ["a", "b"])
+    assert "real_accuracy" not in only_val and list(spread_table({"seed_spread": only_val}).index) == [
+        "synthetic validation accuracy"]
+    assert spread_table({}) is None  # one seed only
+
+
+def test_spread_seeds_must_be_a_whole_number():
+    from helpers.config import ConfigError, load_config
+
+    assert load_config("offline").training.spread_seeds == 4 and load_config("smoke").training.spread_seeds == 1
+    with pytest.raises(ConfigError, match="training.spread_seeds must be a whole number >= 0, got -1"):
+        load_config("smoke", {"training.spread_seeds": -1})

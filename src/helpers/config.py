@@ -68,6 +68,7 @@ class TrainingConfig:
     standardize: bool = True            # z-score inputs with training-split statistics
     group_by_description: bool = True   # keep all takes of a description on one side of the split
     device: str = "cpu"
+    spread_seeds: int = 4               # more classifiers on the same split (seeds seed+1...): the spread over seeds
 
 
 @dataclass
@@ -203,6 +204,8 @@ def _validate(cfg: Config, where: str) -> Config:
             raise ConfigError(f"{where}: evaluation.{exc}") from None
     if cfg.prompts.clips_per_genre < 1:
         raise ConfigError(f"{where}: prompts.clips_per_genre must be >= 1, got {cfg.prompts.clips_per_genre}")
+    if not isinstance(cfg.training.spread_seeds, int) or cfg.training.spread_seeds < 0:
+        raise ConfigError(f"{where}: training.spread_seeds must be a whole number >= 0, got {cfg.training.spread_seeds!r}")
     if not 0 < cfg.training.val_fraction < 1:
         raise ConfigError(f"{where}: training.val_fraction must be in (0, 1), got {cfg.training.val_fraction}")
     lufs = cfg.generation.loudness_lufs

@@ -180,3 +180,46 @@ def beside_paper(metrics: dict) -> pd.DataFrame:
                      "this run [95 % CI]": interval_text(real["accuracy"], real.get("accuracy_ci")),
                      "this run's items": real["n"]})
     return pd.DataFrame(rows).set_index("")
+
+
+def seed_spread_summary(rows: pd.DataFrame, labels: Sequence[str]) -> dict:
+    """Mean, sd (population), min and max over classifier seeds of each figure in ``rows`` (one row
+    per seed: ``seed``, ``synthetic_val_accuracy``, optionally ``real_accuracy`` and ``recall_<genre>``).
+
+    Returns ``{"seeds": [...], "synthetic_val_accuracy": {mean, sd, min, max}, "real_accuracy": {...},
+    "recall": {genre: {...} or None}}`` (the real entries only where ``rows`` has them; a genre's
+    recall is None where the benchmark lacks it)."""
+    def stats(values: pd.Series) -> dict | None:
+        v = pd.to_numeric(values, errors="coerce").dropna()
+        if v.empty:
+            return None
+        return {"mean": float(v.mean()), "sd": float(v.std(ddof=0)), "min": float(v.min()), "max": float(v.max())}
+
+    out = {"seeds": [int(s) for s in rows["seed"]], "synthetic_val_accuracy": stats(rows["synthetic_val_accuracy"])}
+    if "real_accuracy" in rows:
+        out["real_accuracy"] = stats(rows["real_accuracy"])
+        out["recall"] = {g: stats(rows[f"recall_{g}"]) for g in labels if f"recall_{g}" in rows}
+    return out
+
+
+def spread_table(metrics: dict) -> pd.DataFrame | None:
+    """The spread over classifier seeds (``metrics["seed_spread"]``) as a table in percent: one row per
+    figure (synthetic validation accuracy, real-track accuracy, each genre's recall), with mean ± sd and
+    the range. None when the run trained one seed only."""
+    spread = metrics.get("seed_spread")
+    if not spread:
+        return None
+
+    def row(name: str, s: dict | None) -> dict:
+        if s is None:
+            return {"": name, "mean ± sd": BLANK, "range": BLANK}
+        return {"": name, "mean ± sd": f"{100 * s['mean']:.1f} ± {100 * s['sd']:.1f} %",
+                "range": f"{100 * s['min']:.1f}-{100 * s['max']:.1f} %"}
+
+    rows = [row("synthetic validation accuracy", spread["synthetic_val_accuracy"])]
+    if "real_accuracy" in spread:
+        rows.append(row("real-track accuracy", spread["real_accuracy"]))
+        rows += [row(f"recall {g}", s) for g, s in spread["recall"].items()]
+    table = pd.DataFrame(rows).set_index("")
+    table.columns.name = f"{len(spread['seeds'])} classifier seeds"
+    return table

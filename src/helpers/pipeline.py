@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import shutil
 import sys
 from pathlib import Path
 
@@ -256,8 +257,19 @@ def make_classifier(cfg: Config, seed: int | None = None):
                          standardize=t.standardize, seed=cfg.seed if seed is None else seed, device=t.device)
 
 
+#: where stage 4 keeps the classifiers of the other seeds (``training.spread_seeds``), under ``model/``
+SPREAD_DIR = "spread"
+
+
 def run_training(cfg: Config, progress: bool = True):
-    """Synthetic embeddings -> classifier ``model/classifier.pt``, ``split.csv``, ``history.csv``."""
+    """Synthetic embeddings -> classifier ``model/classifier.pt``, ``split.csv``, ``history.csv``.
+
+    With ``training.spread_seeds`` = k, k more classifiers (seeds ``seed + 1`` ... ``seed + k``) are
+    trained on the same split and kept in ``model/spread/seed-<i>.pt``; stage 5 scores them beside
+    the study's own classifier, for the spread of every figure over classifier seeds.
+    """
+    from .progress import progress_bar
+
     _save_config(cfg)
     emb, labels, tr, va = training_data(cfg)
     stage = Stage(cfg.run_path / "model")
@@ -266,6 +278,15 @@ def run_training(cfg: Config, progress: bool = True):
         clf.fit(emb["X"][tr], labels[tr], emb["X"][va], labels[va], classes=cfg.genres, progress=progress)
         prof.update(best_epoch=clf.best_epoch_, stopped_epoch=clf.stopped_epoch_)
     clf.save(stage.path / "classifier.pt")
+    spread = stage.path / SPREAD_DIR
+    if spread.exists():  # a re-run trains every seed again (same bytes), whatever an earlier run left
+        shutil.rmtree(spread)
+    for i in progress_bar(range(1, cfg.training.spread_seeds + 1), progress=progress and cfg.training.spread_seeds > 0,
+                          desc="train (other seeds)", unit="classifier"):
+        other = make_classifier(cfg, seed=cfg.seed + i)
+        other.fit(emb["X"][tr], labels[tr], emb["X"][va], labels[va], classes=cfg.genres)
+        spread.mkdir(exist_ok=True)
+        other.save(spread / f"seed-{i}.pt")
     split = pd.DataFrame({"id": emb["ids"], "label": labels, "split": "train"})
     split.loc[va, "split"] = "val"
     write_csv(split, stage.path / "split.csv")
@@ -284,7 +305,7 @@ def run_evaluation(cfg: Config) -> dict:
     "real_predictions": DataFrame or None, "real_skipped": DataFrame or None}``.
     """
     from .embedding import load_embeddings
-    from .evaluation import classification_metrics, track_scores
+    from .evaluation import classification_metrics, seed_spread_summary, track_scores
     from .training import MLPClassifier
 
     clf = MLPClassifier.load(cfg.run_path / "model" / "classifier.pt")
@@ -328,12 +349,41 @@ def run_evaluation(cfg: Config) -> dict:
             metrics["real"]["label_map"] = json.loads(labels_json.read_text())
         write_csv(scores, out.path / "real_predictions.csv")
         result.update(real_predictions=scores, real_skipped=skipped)
+    spread = _score_spread(cfg, clf, emb, pos, val, real if cfg.evaluation.real_data else None,
+                           tracks if cfg.evaluation.real_data else None)
+    if spread is not None:
+        write_csv(spread, out.path / "seed_spread.csv")
+        metrics["seed_spread"] = seed_spread_summary(spread, labels)
     write_json(metrics, cfg.run_path / "metrics.json")
     result["metrics"] = metrics
     return result
 
 
 # --- command line ----------------------------------------------------------------------------------------
+
+def _score_spread(cfg: Config, clf, emb: dict, pos: dict, val: pd.DataFrame, real: dict | None,
+                  tracks: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The study's classifier and stage 4's other seeds (``model/spread/``) scored alike: one row per
+    classifier with ``seed``, ``synthetic_val_accuracy`` and, with a real benchmark, ``real_accuracy``
+    and ``recall_<genre>`` (None where the benchmark lacks the genre). None without other seeds."""
+    from .evaluation import classification_metrics, track_scores
+    from .training import MLPClassifier
+
+    saved = sorted((cfg.run_path / "model" / SPREAD_DIR).glob("seed-*.pt"), key=lambda p: int(p.stem[5:]))
+    if not saved:
+        return None
+    X_val = emb["X"][[pos[k] for k in val["id"]]]
+    labels = list(clf.classes_)
+    rows = []
+    for seed, model in [(cfg.seed, clf)] + [(cfg.seed + int(p.stem[5:]), MLPClassifier.load(p)) for p in saved]:
+        row = {"seed": seed, "synthetic_val_accuracy": float((model.predict(X_val) == val["label"].to_numpy()).mean())}
+        if real is not None:
+            sc = track_scores(model.predict_proba(real["X"]), real["ids"], labels, true_labels=tracks["label"])
+            m = classification_metrics(sc["label"], sc["predicted"], labels)
+            row.update(real_accuracy=m["accuracy"], **{f"recall_{g}": m["per_class"][g]["recall"] for g in labels})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__,
