@@ -4,7 +4,7 @@ import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from helpers.evaluation import (beside_paper, classification_metrics, intervals_table, seed_spread_summary,
-                                spread_table, table1, track_scores, wilson_interval)
+                                spread_table, table1, track_figures, track_scores, wilson_interval)
 from helpers.training import MLPClassifier, balanced_class_weights, split_train_val
 
 LABELS = ["Electronica", "Funk", "Orchestral", "Pop", "Rock"]
@@ -170,3 +170,14 @@ def test_spread_seeds_must_be_a_whole_number():
     assert load_config("offline").training.spread_seeds == 4 and load_config("smoke").training.spread_seeds == 1
     with pytest.raises(ConfigError, match="training.spread_seeds must be a whole number >= 0, got -1"):
         load_config("smoke", {"training.spread_seeds": -1})
+
+
+def test_track_figures_average_windows_then_score_the_tracks():
+    proba = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.3, 0.7, 0.0], [0.6, 0.4, 0.0], [0.1, 0.9, 0.0]])
+    truth = pd.Series({"a": "X", "b": "Y", "c": "X"})
+    f = track_figures(proba, ["a", "a", "b", "a", "c"], ["X", "Y", "Z"], truth)
+    assert f["predicted"] == {"a": "X", "b": "Y", "c": "Y"} and f["label"] == {"a": "X", "b": "Y", "c": "X"}
+    m = classification_metrics(["X", "Y", "X"], ["X", "Y", "Y"], ["X", "Y", "Z"])
+    assert f["real_accuracy"] == pytest.approx(2 / 3) and f["real_macro_f1"] == pytest.approx(m["macro"]["f1"])
+    assert (f["recall_X"], f["recall_Y"], f["recall_Z"]) == (0.5, 1.0, None)
+    assert (f["support_X"], f["support_Y"], f["support_Z"]) == (2, 1, 0)

@@ -167,7 +167,7 @@ def _real_listing(cfg) -> str | None:
 
 
 def _score_layers(cfg, emb, y, tr, va, real, tracks, layers, seeds) -> list[dict]:
-    from .evaluation import classification_metrics, track_scores
+    from .evaluation import track_figures
     from .pipeline import make_classifier
 
     rows = []
@@ -178,14 +178,8 @@ def _score_layers(cfg, emb, y, tr, va, real, tracks, layers, seeds) -> list[dict
             clf = make_classifier(cfg, seed=cfg.seed + s).fit(Xtr, y[tr], Xva, y[va], classes=cfg.genres)
             row = {"layer": layer, "seed": s, "synthetic_val_accuracy": clf.score(Xva, y[va])}
             if real is not None:
-                sc = track_scores(clf.predict_proba(real["X"][:, cols]), real["ids"], cfg.genres,
-                                  true_labels=tracks["label"])
-                m = classification_metrics(sc["label"], sc["predicted"], cfg.genres)
-                row.update(real_accuracy=m["accuracy"], real_macro_f1=m["macro"]["f1"],
-                           predicted=dict(zip(sc.index.astype(str), sc["predicted"])),
-                           label=dict(zip(sc.index.astype(str), sc["label"])),
-                           **{f"recall_{g}": m["per_class"][g]["recall"] for g in cfg.genres},
-                           **{f"support_{g}": m["per_class"][g]["support"] for g in cfg.genres})
+                row.update(track_figures(clf.predict_proba(real["X"][:, cols]), real["ids"], cfg.genres,
+                                         tracks["label"]))
             rows.append(row)
     return rows
 
@@ -215,7 +209,7 @@ def real_label_reference(cfg, layers: Sequence[str] = ("max_pool",), C: float = 
     from sklearn.preprocessing import StandardScaler
 
     from .embedding import load_embeddings
-    from .evaluation import classification_metrics, track_scores
+    from .evaluation import track_figures
     from .pipeline import real_dir
 
     if not cfg.evaluation.real_data:
@@ -226,28 +220,21 @@ def real_label_reference(cfg, layers: Sequence[str] = ("max_pool",), C: float = 
     group = group.astype(object).where(group.notna(), pd.Series(tracks.index, index=tracks.index))
     ids = np.asarray(real["ids"]).astype(str)
     win_label, win_group = tracks.loc[ids, "label"].to_numpy(), group.loc[ids].to_numpy().astype(str)
-    lonely = sorted(t for t in tracks.index if tracks["label"].eq(tracks.at[t, "label"])[group != group[t]].sum() == 0)
+    one_group = group.groupby(tracks["label"]).nunique() == 1  # per genre: only one group has it
+    lonely = sorted(tracks.index[tracks["label"].map(one_group).to_numpy()])
     rows = []
     for layer in layers:
         X = real["X"][:, layer_columns(layer)]
-        parts = []
+        proba = np.zeros((len(ids), len(cfg.genres)))  # each window's, from the fold that left its group out
         for g in sorted(set(win_group.tolist())):
             test = win_group == g
             if len(set(win_label[~test])) < 2:
                 raise ValueError(f"leaving out group {g!r} leaves fewer than 2 genres to train on")
             probe = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000, class_weight="balanced"))
             probe.fit(X[~test], win_label[~test])
-            proba = np.zeros((int(test.sum()), len(cfg.genres)))
-            proba[:, [cfg.genres.index(c) for c in probe.classes_]] = probe.predict_proba(X[test])
-            parts.append(track_scores(proba, ids[test], cfg.genres, true_labels=tracks["label"]))
-        sc = pd.concat(parts).loc[list(dict.fromkeys(ids))]
-        m = classification_metrics(sc["label"], sc["predicted"], cfg.genres)
+            proba[np.ix_(test, [cfg.genres.index(c) for c in probe.classes_])] = probe.predict_proba(X[test])
         rows.append({"layer": layer, "seed": 0, "synthetic_val_accuracy": float("nan"),
-                     "real_accuracy": m["accuracy"], "real_macro_f1": m["macro"]["f1"],
-                     "predicted": dict(zip(sc.index.astype(str), sc["predicted"])),
-                     "label": dict(zip(sc.index.astype(str), sc["label"])), "no_other_group": lonely,
-                     **{f"recall_{g}": m["per_class"][g]["recall"] for g in cfg.genres},
-                     **{f"support_{g}": m["per_class"][g]["support"] for g in cfg.genres}})
+                     **track_figures(proba, ids, cfg.genres, tracks["label"]), "no_other_group": lonely})
     return rows
 
 
@@ -638,9 +625,9 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown_table(table)
     print(text)
     reference = ref_rows = None
-    if DEFAULT_ARM in rows:  # what the real tracks' own labels give, beside the default
-        ref_rows = real_label_reference(arm_config(DEFAULT_ARM, a.profile, a.clips_per_genre, real),
-                                        list(dict.fromkeys([*a.layers, a.figure_layer])))
+    default_cfg = arm_config(DEFAULT_ARM, a.profile, a.clips_per_genre, real) if DEFAULT_ARM in rows else None
+    if default_cfg is not None:  # what the real tracks' own labels give, beside the default
+        ref_rows = real_label_reference(default_cfg, list(dict.fromkeys([*a.layers, a.figure_layer])))
         reference = summarize({DEFAULT_ARM: rows[DEFAULT_ARM], REAL_REFERENCE: ref_rows}, reference=DEFAULT_ARM)
     write_json({"real_data": Path(real).name, "clips_per_genre": a.clips_per_genre, "seeds": a.seeds,
                 "profile": a.profile, "arm_seconds": times, "table": json.loads(table.to_json(orient="records")),
@@ -666,9 +653,8 @@ def main(argv: list[str] | None = None) -> int:
         atomic_write_text(out.with_name(out.name + "_audio.md"), frame_markdown(prof) + "\n")
     if tag_parts:
         atomic_write_text(out.with_name(out.name + "_tags.md"), "\n\n".join(tag_parts) + "\n")
-    if DEFAULT_ARM in rows:
-        misses = missed_tracks(arm_config(DEFAULT_ARM, a.profile, a.clips_per_genre, real), rows[DEFAULT_ARM],
-                               a.figure_layer)
+    if default_cfg is not None:
+        misses = missed_tracks(default_cfg, rows[DEFAULT_ARM], a.figure_layer)
         atomic_write_text(out.with_name(out.name + "_misses.md"), frame_markdown(misses) + "\n")
         lonely = ref_rows[0]["no_other_group"]
         atomic_write_text(out.with_name(out.name + "_reference.md"), "\n\n".join([

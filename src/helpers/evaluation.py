@@ -160,6 +160,23 @@ def track_scores(window_proba: np.ndarray, track_ids: Sequence[str], classes: Se
     return scores
 
 
+
+def track_figures(window_proba: np.ndarray, track_ids: Sequence[str], classes: Sequence[str],
+                  true_labels: pd.Series) -> dict:
+    """One classifier's figures on a real benchmark, from its window probabilities: the windows
+    averaged per track (:func:`track_scores`), then :func:`classification_metrics`. Returns
+    ``real_accuracy``, ``real_macro_f1``, ``predicted`` and ``label`` (track id -> genre),
+    ``recall_<genre>`` (None where the benchmark lacks the genre) and ``support_<genre>``: the row
+    the ablation, the real-label reference and the spread over seeds each keep per classifier."""
+    classes = list(classes)
+    sc = track_scores(window_proba, track_ids, classes, true_labels=true_labels)
+    m = classification_metrics(sc["label"], sc["predicted"], classes)
+    return {"real_accuracy": m["accuracy"], "real_macro_f1": m["macro"]["f1"],
+            "predicted": dict(zip(sc.index.astype(str), sc["predicted"])),
+            "label": dict(zip(sc.index.astype(str), sc["label"])),
+            **{f"recall_{g}": m["per_class"][g]["recall"] for g in classes},
+            **{f"support_{g}": m["per_class"][g]["support"] for g in classes}}
+
 #: the paper's own figures (Table 1 and the text): accuracy on its synthetic validation split, and
 #: right calls out of its 100 real tracks (20 per genre)
 PAPER_SYNTHETIC_VAL_ACCURACY = 0.846
@@ -202,6 +219,12 @@ def seed_spread_summary(rows: pd.DataFrame, labels: Sequence[str]) -> dict:
     return out
 
 
+def spread_text(s: dict) -> tuple[str, str]:
+    """A figure's spread over seeds (``{mean, sd, min, max}`` from :func:`seed_spread_summary`) in
+    percent: ``("80.4 ± 0.8 %", "79.0-82.0 %")``."""
+    return (f"{100 * s['mean']:.1f} ± {100 * s['sd']:.1f} %", f"{100 * s['min']:.1f}-{100 * s['max']:.1f} %")
+
+
 def spread_table(metrics: dict) -> pd.DataFrame | None:
     """The spread over classifier seeds (``metrics["seed_spread"]``) as a table in percent: one row per
     figure (synthetic validation accuracy, real-track accuracy, each genre's recall), with mean ± sd and
@@ -211,10 +234,8 @@ def spread_table(metrics: dict) -> pd.DataFrame | None:
         return None
 
     def row(name: str, s: dict | None) -> dict:
-        if s is None:
-            return {"": name, "mean ± sd": BLANK, "range": BLANK}
-        return {"": name, "mean ± sd": f"{100 * s['mean']:.1f} ± {100 * s['sd']:.1f} %",
-                "range": f"{100 * s['min']:.1f}-{100 * s['max']:.1f} %"}
+        mean_sd, span = spread_text(s) if s is not None else (BLANK, BLANK)
+        return {"": name, "mean ± sd": mean_sd, "range": span}
 
     rows = [row("synthetic validation accuracy", spread["synthetic_val_accuracy"])]
     if "real_accuracy" in spread:

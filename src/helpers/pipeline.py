@@ -330,6 +330,7 @@ def run_evaluation(cfg: Config) -> dict:
     out = Stage(cfg.run_path / "evaluation")
     write_csv(val, out.path / "synthetic_val_predictions.csv")
     result = {"val_predictions": val, "real_predictions": None, "real_skipped": None}
+    real = tracks = None
     if cfg.evaluation.real_data:
         rdir = real_dir(cfg)
         if not (rdir / "real.npz").exists():
@@ -349,8 +350,7 @@ def run_evaluation(cfg: Config) -> dict:
             metrics["real"]["label_map"] = json.loads(labels_json.read_text())
         write_csv(scores, out.path / "real_predictions.csv")
         result.update(real_predictions=scores, real_skipped=skipped)
-    spread = _score_spread(cfg, clf, emb, pos, val, real if cfg.evaluation.real_data else None,
-                           tracks if cfg.evaluation.real_data else None)
+    spread = _score_spread(cfg, clf, emb, pos, val, real, tracks)
     if spread is not None:
         write_csv(spread, out.path / "seed_spread.csv")
         metrics["seed_spread"] = seed_spread_summary(spread, labels)
@@ -366,7 +366,7 @@ def _score_spread(cfg: Config, clf, emb: dict, pos: dict, val: pd.DataFrame, rea
     """The study's classifier and stage 4's other seeds (``model/spread/``) scored alike: one row per
     classifier with ``seed``, ``synthetic_val_accuracy`` and, with a real benchmark, ``real_accuracy``
     and ``recall_<genre>`` (None where the benchmark lacks the genre). None without other seeds."""
-    from .evaluation import classification_metrics, track_scores
+    from .evaluation import track_figures
     from .training import MLPClassifier
 
     saved = sorted((cfg.run_path / "model" / SPREAD_DIR).glob("seed-*.pt"), key=lambda p: int(p.stem[5:]))
@@ -378,9 +378,8 @@ def _score_spread(cfg: Config, clf, emb: dict, pos: dict, val: pd.DataFrame, rea
     for seed, model in [(cfg.seed, clf)] + [(cfg.seed + int(p.stem[5:]), MLPClassifier.load(p)) for p in saved]:
         row = {"seed": seed, "synthetic_val_accuracy": float((model.predict(X_val) == val["label"].to_numpy()).mean())}
         if real is not None:
-            sc = track_scores(model.predict_proba(real["X"]), real["ids"], labels, true_labels=tracks["label"])
-            m = classification_metrics(sc["label"], sc["predicted"], labels)
-            row.update(real_accuracy=m["accuracy"], **{f"recall_{g}": m["per_class"][g]["recall"] for g in labels})
+            figures = track_figures(model.predict_proba(real["X"]), real["ids"], labels, tracks["label"])
+            row.update({k: v for k, v in figures.items() if k == "real_accuracy" or k.startswith("recall_")})
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -332,6 +332,8 @@ def _notebook_title(html_file: Path, notebooks_dir: Path) -> str:
 
 def headline_figures(metrics: dict) -> list[tuple[str, str]]:
     """(what, figure) rows for the index, from a run's ``metrics.json``."""
+    from .evaluation import interval_text, spread_text
+
     rows = [("profile", str(metrics.get("profile", ""))),
             ("generator / embedder", f"{metrics.get('generator', '?')} / {metrics.get('embedder', '?')}")]
     if "train_clips" in metrics:
@@ -344,16 +346,15 @@ def headline_figures(metrics: dict) -> list[tuple[str, str]]:
     real = metrics.get("real")
     if real:
         skipped = f", {real['skipped']} skipped" if real.get("skipped") else ""
-        ci = real.get("accuracy_ci")
-        interval = f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else ""
         rows.append(("real-track accuracy [95 % CI]",
-                     f"{100 * real['accuracy']:.1f} %{interval} of {real['tracks']} tracks{skipped} (paper: 92 % of 100)"))
+                     f"{interval_text(real['accuracy'], real.get('accuracy_ci'))} of {real['tracks']} tracks{skipped} "
+                     f"(paper: 92 % of 100)"))
         rows.append(("real-track macro F1", f"{100 * real['macro']['f1']:.1f} %"))
         over = (metrics.get("seed_spread") or {}).get("real_accuracy")
         if over:
+            mean_sd, span = spread_text(over)
             rows.append((f"real-track accuracy over {len(metrics['seed_spread']['seeds'])} classifier seeds",
-                         f"{100 * over['mean']:.1f} ± {100 * over['sd']:.1f} % "
-                         f"({100 * over['min']:.1f}-{100 * over['max']:.1f} %)"))
+                         f"{mean_sd} ({span})"))
     return rows
 
 
