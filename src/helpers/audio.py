@@ -12,11 +12,13 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from .errors import SynthMIRError
+
 # Below this RMS (about -100 dBFS) a signal is treated as silent.
 SILENCE_RMS = 1e-5
 
 
-class AudioError(ValueError):
+class AudioError(SynthMIRError, ValueError):
     """A file that cannot serve as audio (missing, unreadable, silent, short)."""
 
 

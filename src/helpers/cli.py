@@ -17,6 +17,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from .errors import SynthMIRError
+
 STAGES = ("prompts", "generate", "merge", "embed", "train", "evaluate", "all")
 LAUNCHERS = ("none", "local", "slurm")
 
@@ -118,7 +120,7 @@ EXAMPLES = {
 }
 
 
-class CliError(Exception):
+class CliError(SynthMIRError):
     """A user error the command line reports in one line (exit status 2)."""
 
 

@@ -14,9 +14,11 @@ import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
+
+from .errors import SynthMIRError
 
 #: The paper's five genres: the default taxonomy (``genres:`` takes any list).
 GENRES = ("Electronica", "Funk", "Orchestral", "Pop", "Rock")
@@ -25,68 +27,84 @@ GENRES = ("Electronica", "Funk", "Orchestral", "Pop", "Rock")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-class ConfigError(ValueError):
+class ConfigError(SynthMIRError, ValueError):
     """A profile or override that does not fit the schema."""
+
+
+def setting(default=dataclasses.MISSING, *, factory=None, ge=None, gt=None, le=None, lt=None,
+            stage: str | None = None):
+    """A config field with its allowed range and the stage whose output it changes.
+
+    ``ge``/``gt``/``le``/``lt`` bound a number (each element of a list of numbers);
+    ``stage`` names the stage whose output the setting changes, so it belongs to
+    that stage's recorded settings (``None``: it changes how fast, not what: batch
+    sizes, worker counts, what a report shows). :func:`stage_of` reads it back.
+    """
+    meta = {"ge": ge, "gt": gt, "le": le, "lt": lt, "stage": stage}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 @dataclass
 class PromptsConfig:
-    clips_per_genre: int = 200          # N clips per genre after balancing
-    total_clips: int | None = None      # if set: this many in all, split as evenly as possible
-    descriptions: str = "builtin"       # "builtin" or a folder of <genre>.txt files
-    max_descriptions_per_genre: int | None = None  # subsample descriptions (None: all)
+    clips_per_genre: int = setting(200, ge=1, stage="prompts")   # N clips per genre after balancing
+    total_clips: int | None = setting(None, ge=1, stage="prompts")  # if set: this many in all, split evenly
+    descriptions: str = setting("builtin", stage="prompts")      # "builtin" or a folder of <genre>.txt files
+    max_descriptions_per_genre: int | None = setting(None, ge=1, stage="prompts")  # subsample (None: all)
 
 
 @dataclass
 class GenerationConfig:
-    backend: str = "symbolic"
-    duration_s: float = 10.0
-    sample_rate: int = 32000
-    loudness_lufs: float | list[float] = -18.0  # a level, or [low, high]: each clip's level drawn from its seed
-    peak_dbfs: float = -1.0
-    batch_size: int = 8
-    workers: int = 1                    # processes for CPU backends
-    options: dict = field(default_factory=dict)  # backend-specific settings
+    backend: str = setting("symbolic", stage="generate")
+    duration_s: float = setting(10.0, gt=0, le=600, stage="generate")
+    sample_rate: int = setting(32000, ge=8000, le=192000, stage="generate")
+    # a level, or [low, high]: each clip's level drawn from its seed
+    loudness_lufs: float | list[float] = setting(-18.0, ge=-70, le=0, stage="generate")
+    peak_dbfs: float = setting(-1.0, ge=-60, le=0, stage="generate")
+    batch_size: int = setting(8, ge=1)                   # clips per generate_batch call: speed only
+    workers: int = setting(1, ge=1, le=256)              # processes for CPU backends: speed only
+    options: dict = setting(factory=dict, stage="generate")  # backend-specific settings
 
 
 @dataclass
 class EmbeddingConfig:
-    backend: str = "musicnn"
-    batch_size: int = 16
-    options: dict = field(default_factory=dict)
+    backend: str = setting("musicnn", stage="embed")
+    batch_size: int = setting(16, ge=1)                  # clips per forward pass: speed only
+    options: dict = setting(factory=dict, stage="embed")
 
 
 @dataclass
 class TrainingConfig:
-    hidden_units: int = 128
-    learning_rate: float = 1e-4
-    batch_size: int = 32
-    max_epochs: int = 300
-    patience: int = 5
-    val_fraction: float = 0.1
-    class_weights: bool = True
-    standardize: bool = True            # z-score inputs with training-split statistics
-    group_by_description: bool = True   # keep all takes of a description on one side of the split
-    device: str = "cpu"
-    spread_seeds: int = 4               # more classifiers on the same split (seeds seed+1...): the spread over seeds
+    hidden_units: int = setting(128, ge=1, stage="train")
+    learning_rate: float = setting(1e-4, gt=0, le=10, stage="train")
+    batch_size: int = setting(32, ge=1, stage="train")   # mini-batches: changes the fit
+    max_epochs: int = setting(300, ge=1, stage="train")
+    patience: int = setting(5, ge=1, stage="train")
+    val_fraction: float = setting(0.1, gt=0, lt=1, stage="train")
+    class_weights: bool = setting(True, stage="train")
+    standardize: bool = setting(True, stage="train")          # z-score inputs with training-split statistics
+    group_by_description: bool = setting(True, stage="train")  # all takes of a description on one side of the split
+    device: str = setting("cpu", stage="train")
+    spread_seeds: int = setting(4, ge=0, le=100, stage="train")  # more classifiers on the same split (seeds seed+1...)
 
 
 @dataclass
 class EvaluationConfig:
-    real_data: str | None = None        # <kind>:<path> (gtzan, fma, mtg-jamendo, ...) or a plain folder/CSV
-    label_map: str | dict = "auto"      # dataset label -> study genre: auto, identity, a preset, or a mapping
-    window_s: float = 10.0
-    max_windows: int = 3
-    examples_per_genre: int = 2
-    max_mistakes: int = 10
+    real_data: str | None = setting(None, stage="embed")     # <kind>:<path> (gtzan, fma, mtg-jamendo, ...) or a folder/CSV
+    label_map: str | dict = setting("auto", stage="evaluate")  # dataset label -> study genre
+    window_s: float = setting(10.0, gt=0, le=600, stage="embed")
+    max_windows: int = setting(3, ge=1, le=1000, stage="embed")
+    examples_per_genre: int = setting(2, ge=0, le=1000)       # audio players in the reports
+    max_mistakes: int = setting(10, ge=0, le=10000)           # mistakes listed in the reports
 
 
 @dataclass
 class Config:
-    profile: str = "offline"
-    run_dir: str = "runs/offline"
-    seed: int = 20231105
-    genres: list[str] = field(default_factory=lambda: list(GENRES))
+    profile: str = setting("offline")
+    run_dir: str = setting("runs/offline")
+    seed: int = setting(20231105, ge=0, lt=2 ** 63, stage=("prompts", "train"))  # clips' seeds, split, classifier
+    genres: list[str] = setting(factory=lambda: list(GENRES), stage="prompts")
     prompts: PromptsConfig = field(default_factory=PromptsConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
@@ -103,7 +121,26 @@ class Config:
         return dataclasses.asdict(self)
 
 
-# --- building from plain data, with type checks -------------------------------
+# --- building from plain data, with type and range checks -----------------------------
+
+class _Origins:
+    """Where each setting came from: the profile file, a parameter or ``--set``."""
+
+    def __init__(self, default: str):
+        self.default, self.keys = default, {}
+
+    def of(self, dotted: str) -> str:
+        key = dotted
+        while key:
+            if key in self.keys:
+                return self.keys[key]
+            parent = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", key)
+            key = "" if parent == key else parent
+        return self.default
+
+    def where(self, dotted: str) -> str:
+        return f"{dotted} (from {self.of(dotted)})"
+
 
 def _check_type(value: Any, tp: Any, where: str) -> Any:
     origin = typing.get_origin(tp)
@@ -120,7 +157,8 @@ def _check_type(value: Any, tp: Any, where: str) -> Any:
                 return _check_type(value, arg, where)
             except ConfigError:
                 pass
-        raise ConfigError(f"{where}: {value!r} is not a {tp}")
+        allowed = " or ".join("null" if a is type(None) else _type_name(a) for a in args)
+        raise ConfigError(f"{where}: {value!r} is not {allowed}")
     if origin is list:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
@@ -132,6 +170,8 @@ def _check_type(value: Any, tp: Any, where: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: expected a number, got {value!r}")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -148,22 +188,71 @@ def _check_type(value: Any, tp: Any, where: str) -> Any:
     return value
 
 
-def _build(cls, data: dict, where: str):
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return f"a list of {_type_name(typing.get_args(tp)[0])}s"
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false",
+            dict: "a mapping"}.get(origin or tp, str(tp))
+
+
+def allowed_range(f: dataclasses.Field) -> str | None:
+    """A field's range in words (``>= 1``, ``> 0 and <= 600``), or None."""
+    m = f.metadata
+    parts = [f"{op} {m[k]}" for k, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")) if m.get(k) is not None]
+    return " and ".join(parts) or None
+
+
+def _check_range(value: Any, f: dataclasses.Field, where: str) -> None:
+    m = f.metadata
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        ok = ((m.get("ge") is None or v >= m["ge"]) and (m.get("gt") is None or v > m["gt"])
+              and (m.get("le") is None or v <= m["le"]) and (m.get("lt") is None or v < m["lt"]))
+        if not ok:
+            raise ConfigError(f"{where}: {value!r} is out of range; allowed: {allowed_range(f)}")
+
+
+def _build(cls, data: dict, prefix: str, origins: _Origins):
     if not isinstance(data, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {data!r}")
+        raise ConfigError(f"{origins.where(prefix or 'the profile')}: expected a mapping, got {data!r}")
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - names
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(data) - set(fields)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(names)}")
+        keys = [f"{prefix}.{k}" if prefix else str(k) for k in sorted(unknown, key=str)]
+        raise ConfigError(f"unknown key(s) {keys} (from {origins.of(keys[0])}); known: {sorted(fields)}")
     kwargs = {}
     for name, value in data.items():
-        tp = hints[name]
+        tp, dotted = hints[name], f"{prefix}.{name}" if prefix else name
         if dataclasses.is_dataclass(tp):
-            kwargs[name] = _build(tp, value, f"{where}.{name}")
+            kwargs[name] = _build(tp, value, dotted, origins)
         else:
-            kwargs[name] = _check_type(value, tp, f"{where}.{name}")
+            kwargs[name] = _check_type(value, tp, origins.where(dotted))
+            _check_range(kwargs[name], fields[name], origins.where(dotted))
     return cls(**kwargs)
+
+
+def leaf_fields(cls=None, prefix: str = "") -> Iterator[tuple[str, dataclasses.Field]]:
+    """Every setting of :class:`Config` as ``(dotted key, field)``."""
+    hints = typing.get_type_hints(cls or Config)
+    for f in dataclasses.fields(cls or Config):
+        dotted = f"{prefix}.{f.name}" if prefix else f.name
+        if dataclasses.is_dataclass(hints[f.name]):
+            yield from leaf_fields(hints[f.name], dotted)
+        else:
+            yield dotted, f
+
+
+def stage_of(dotted: str) -> tuple[str, ...]:
+    """The stages whose output the setting ``dotted`` changes (empty: none, only speed or reports)."""
+    for key, f in leaf_fields():
+        if key == dotted:
+            stage = f.metadata.get("stage")
+            return () if stage is None else (stage,) if isinstance(stage, str) else tuple(stage)
+    raise KeyError(dotted)
 
 
 #: A genre name: it becomes a folder (clips/<genre>/), a file name
@@ -189,30 +278,29 @@ def _validate_genres(genres: list[str], where: str) -> list[str]:
     return names
 
 
-def _validate(cfg: Config, where: str) -> Config:
-    cfg.genres = _validate_genres(cfg.genres, where)
+def _validate(cfg: Config, origins: _Origins) -> Config:
+    """Checks across settings, and those of values a type and a range cannot say."""
+    cfg.genres = _validate_genres(cfg.genres, origins.where("genres"))
     from .benchmarks import BenchmarkError, check_label_map, check_spec
 
     try:
         check_label_map(cfg.evaluation.label_map, cfg.genres)
     except ValueError as exc:
-        raise ConfigError(f"{where}: evaluation.label_map: {exc}") from None
+        raise ConfigError(f"{origins.where('evaluation.label_map')}: evaluation.label_map: {exc}") from None
     if cfg.evaluation.real_data:
         try:
             check_spec(cfg.evaluation.real_data)
         except BenchmarkError as exc:
-            raise ConfigError(f"{where}: evaluation.{exc}") from None
-    if cfg.prompts.clips_per_genre < 1:
-        raise ConfigError(f"{where}: prompts.clips_per_genre must be >= 1, got {cfg.prompts.clips_per_genre}")
-    if not isinstance(cfg.training.spread_seeds, int) or cfg.training.spread_seeds < 0:
-        raise ConfigError(f"{where}: training.spread_seeds must be a whole number >= 0, got {cfg.training.spread_seeds!r}")
-    if not 0 < cfg.training.val_fraction < 1:
-        raise ConfigError(f"{where}: training.val_fraction must be in (0, 1), got {cfg.training.val_fraction}")
+            raise ConfigError(f"{origins.where('evaluation.real_data')}: evaluation.{exc}") from None
     lufs = cfg.generation.loudness_lufs
     if isinstance(lufs, list) and (len(lufs) != 2 or lufs[0] > lufs[1]):
-        raise ConfigError(f"{where}: generation.loudness_lufs must be a number or [low, high], got {lufs}")
-    if cfg.generation.duration_s <= 0 or cfg.generation.sample_rate <= 0:
-        raise ConfigError(f"{where}: generation.duration_s and sample_rate must be positive")
+        raise ConfigError(f"{origins.where('generation.loudness_lufs')}: {lufs!r}; allowed: a number, "
+                          "or [low, high] with low <= high")
+    for dotted in ("generation.backend", "embedding.backend", "training.device", "profile", "run_dir"):
+        section, _, name = dotted.rpartition(".")
+        value = getattr(getattr(cfg, section) if section else cfg, name)
+        if not str(value).strip():
+            raise ConfigError(f"{origins.where(dotted)}: empty; name one")
     return cfg
 
 
@@ -226,47 +314,83 @@ FLAT_PARAMETERS = {
 }
 
 
-def _set_dotted(data: dict, dotted: str, value: Any) -> None:
+def _set_dotted(data: dict, dotted: str, value: Any, origin: str) -> None:
     keys = dotted.split(".")
+    if not all(keys):
+        raise ConfigError(f"{origin}: {dotted!r} is not a dotted key (e.g. training.patience)")
     node = data
-    for k in keys[:-1]:
+    for i, k in enumerate(keys[:-1]):
         node = node.setdefault(k, {})
         if not isinstance(node, dict):
-            raise ConfigError(f"override {dotted!r}: {k!r} is not a section")
+            raise ConfigError(f"{origin}: {'.'.join(keys[:i + 1])!r} is a setting, not a section, "
+                              f"so {dotted!r} does not exist")
     node[keys[-1]] = value
+
+
+def parse_overrides(items: typing.Iterable[str], flag: str = "--set") -> dict:
+    """``["training.patience=10", "genres=[Rock, Pop]"]`` -> ``{dotted key: YAML value}``;
+    a malformed item is a :class:`ConfigError` naming it."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{flag} wants KEY=VALUE (e.g. training.patience=10), got {item!r}")
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError(f"{flag} {item!r}: the value {value!r} is not valid YAML ({problem}); "
+                              "quote it, or close its brackets") from None
+    return out
 
 
 def config_path(profile: str) -> Path:
     """``configs/<profile>.yaml``; ``profile`` may also be a path to a YAML file."""
-    p = Path(profile)
-    if p.suffix in (".yaml", ".yml") and p.exists():
+    p = Path(os.path.expanduser(str(profile)))
+    if p.suffix in (".yaml", ".yml") or os.sep in str(profile):  # a path, taken as it is
         return p
     return PROJECT_ROOT / "configs" / f"{profile}.yaml"
 
 
-def load_config(profile: str = "offline", overrides: dict | None = None, **params) -> Config:
+def load_config(profile: str = "offline", overrides: dict | None = None, overrides_from: str = "--set",
+                **params) -> Config:
     """Read ``configs/<profile>.yaml`` and apply notebook parameters.
+
+    Every setting is checked for its type and range once, here; an error names
+    the key, the value, where it came from (the profile file, a parameter or
+    ``--set``) and what is allowed.
 
     Args:
         profile: profile name (or a YAML path).
         overrides: dotted keys to values, e.g. ``{"training.patience": 3}``.
+        overrides_from: how errors name where ``overrides`` came from.
         **params: flat parameters (see ``FLAT_PARAMETERS``); ``None`` means
             "keep the profile's value".
     """
     path = config_path(profile)
     if not path.exists():
         known = sorted(p.stem for p in (PROJECT_ROOT / "configs").glob("*.yaml"))
+        if Path(str(profile)).suffix in (".yaml", ".yml") or os.sep in str(profile):
+            raise ConfigError(f"the profile file {profile} does not exist (known profiles: {known})")
         raise ConfigError(f"no profile {profile!r}: {path} does not exist (known: {known})")
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the profile ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
+    origins = _Origins(str(path))
     for name, value in params.items():
         if name not in FLAT_PARAMETERS:
             raise ConfigError(f"unknown parameter {name!r}; known: {sorted(FLAT_PARAMETERS)}")
         if value is not None:
-            _set_dotted(data, FLAT_PARAMETERS[name], value)
+            _set_dotted(data, FLAT_PARAMETERS[name], value, f"parameter {name}")
+            origins.keys[FLAT_PARAMETERS[name]] = f"parameter {name}"
     for dotted, value in (overrides or {}).items():
-        _set_dotted(data, dotted, value)
+        label = f"{overrides_from} {dotted}={value!r}" if overrides_from == "--set" else overrides_from
+        _set_dotted(data, dotted, value, label)
+        origins.keys[dotted] = label
     data.setdefault("profile", path.stem)
-    return _validate(_build(Config, data, str(path)), str(path))
+    return _validate(_build(Config, data, "", origins), origins)

@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 
 from .config import GENRES
+from .errors import SynthMIRError
 
 PROMPT_TEMPLATE = "A {genre} track. {description}."
 PROMPT_COLUMNS = ["id", "genre", "description", "prompt", "seed", "description_id", "take"]
 
 
-class DescriptionError(ValueError):
+class DescriptionError(SynthMIRError, ValueError):
     """A description source with a bad row (names the file, line and value)."""
 
 

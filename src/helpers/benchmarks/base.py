@@ -16,6 +16,8 @@ from typing import Iterable, Iterator
 
 import pandas as pd
 
+from ..errors import SynthMIRError
+
 #: Columns of a reader's track table. ``labels`` holds a tuple of the
 #: dataset's own labels (one for a folder, several for tag datasets);
 #: ``group`` the artist, album or package when the metadata has one, else None;
@@ -28,7 +30,7 @@ SKIP_COLUMNS = ("source", "path", "reason")
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff", ".au")
 
 
-class BenchmarkError(ValueError):
+class BenchmarkError(SynthMIRError, ValueError):
     """A benchmark that cannot be read: names the file, line and value."""
 
 

@@ -41,6 +41,7 @@ import torch.nn.functional as F
 
 from ..embedding import Embedder
 from .tfbundle import read_bundle
+from ..errors import SynthMIRError
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ MODELS: dict[str, tuple[str, ...]] = {"MSD_musicnn": MSD_TAGS, "MTT_musicnn": MT
 LAYER_DIMS: dict[str, int] = {"max_pool": 753, "mean_pool": 753, "penultimate": 200, "taggram": 50}
 
 
-class MusicnnWeightsNotFound(FileNotFoundError):
+class MusicnnWeightsNotFound(SynthMIRError, FileNotFoundError):
     """The musicnn checkpoint files are not where they were looked for."""
 
 

@@ -61,6 +61,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..embedding import Embedder
+from ..errors import SynthMIRError
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ PATCH = 16
 STRIDE = 10
 
 
-class PasstCheckpointMissing(FileNotFoundError):
+class PasstCheckpointMissing(SynthMIRError, FileNotFoundError):
     """The PaSST checkpoint file is not where it was looked for.
 
     The message names the file, the expected path, the URL it comes from and
@@ -99,7 +100,7 @@ class PasstCheckpointMissing(FileNotFoundError):
         )
 
 
-class PasstCheckpointError(RuntimeError):
+class PasstCheckpointError(SynthMIRError, RuntimeError):
     """A checkpoint that cannot be read or does not fit the architecture."""
 
 

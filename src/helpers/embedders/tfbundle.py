@@ -29,6 +29,8 @@ from typing import Iterable
 
 import numpy as np
 
+from ..errors import SynthMIRError
+
 __all__ = ["TFBundleError", "TensorEntry", "bundle_files", "read_index", "read_bundle", "crc32c"]
 
 _TABLE_MAGIC = 0xDB4775248B80FB57
@@ -47,7 +49,7 @@ _DTYPES: dict[int, np.dtype] = {
 _DT_BFLOAT16 = 14
 
 
-class TFBundleError(ValueError):
+class TFBundleError(SynthMIRError, ValueError):
     """A checkpoint file that is missing, malformed or uses an unsupported feature."""
 
 

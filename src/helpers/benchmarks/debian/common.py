@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ...errors import SynthMIRError
+
 #: Genre labels, canonical spelling. Manifest labels match case-insensitively.
 LABELS: tuple[str, ...] = ("Electronica", "Funk", "Orchestral", "Pop", "Rock")
 #: Columns a manifest must have.
@@ -37,7 +39,7 @@ _VERSION_RE = re.compile(r"^[A-Za-z0-9.+~:-]*$")
 _APT_TIMEOUT_S = 1800
 
 
-class ManifestError(ValueError):
+class ManifestError(SynthMIRError, ValueError):
     """A manifest that cannot be used (unreadable, missing columns, bad rows)."""
 
 

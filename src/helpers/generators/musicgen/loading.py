@@ -16,6 +16,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ...errors import SynthMIRError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "facebook/musicgen-small"
@@ -43,7 +45,7 @@ def _describe_missing(has: Any) -> list[str]:
 _TRUE = {"1", "true", "yes", "on"}
 
 
-class MissingWeightsError(FileNotFoundError):
+class MissingWeightsError(SynthMIRError, FileNotFoundError):
     """Model files are not where they were looked for; the message says how to place them."""
 
 
