@@ -9,12 +9,16 @@
 #   ./run_all.sh --from 03                         start at a later notebook
 #   ./run_all.sh --studies                         then the studies 06..09 (those that exist)
 #   ./run_all.sh --reports /tmp/r                  HTML elsewhere (default reports/<profile>/)
+#   ./run_all.sh --no-wait                         stop at once if another process writes the run folder
 #
 # Executed notebooks go to runs/<profile>/notebooks/, HTML to reports/<profile>/
 # with an index.html. Long stages print progress lines (count, rate, time left;
 # SYNTHMIR_PROGRESS=off|bar|lines, SYNTHMIR_PROGRESS_INTERVAL=seconds) and each
 # notebook ends with a summary line. Every stage resumes: after a crash or
-# kill, run the same command again.
+# kill, run the same command again. One writer at a time: the run folder is
+# locked while this runs (a second run waits, naming who holds it). A bad
+# setting or input stops with one line and exit status 2; an unexpected error
+# with exit status 1 and its traceback in the run folder's logs/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PROFILE=offline
@@ -22,13 +26,16 @@ FROM=01
 PARAMS=()
 STUDIES=0
 OUT_HTML=
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+NO_WAIT=()
+ARGS=("$@")
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --profile) PROFILE="$2"; shift 2 ;;
     --profile=*) PROFILE="${1#*=}"; shift ;;
     --from) FROM="$2"; shift 2 ;;
     --studies) STUDIES=1; shift ;;
+    --no-wait) NO_WAIT=(--no-wait); export SYNTHMIR_NO_WAIT=1; shift ;;
     --reports) [ $# -ge 2 ] || { echo "run_all.sh: --reports needs a folder" >&2; exit 2; }
       case "$2" in /*) OUT_HTML="$2" ;; *) OUT_HTML="$(pwd)/$2" ;; esac; shift 2 ;;
     -p|--parameters)
@@ -60,12 +67,21 @@ python -m helpers.kernel >/dev/null  # the "SynthMIR" kernel the notebooks name 
 RUN_DIR="$("$VENV/bin/python" - "$PROFILE" "${PARAMS[@]}" <<'PY'
 import sys
 from helpers.config import load_config
+from helpers.errors import run_entry
 args = sys.argv[2:]
 params = {args[i + 1]: args[i + 2] for i in range(0, len(args) - 2, 3) if args[i] == "-p"}
 run_dir = params.get("run_dir")
-print(load_config(sys.argv[1], run_dir=None if run_dir in (None, "None") else run_dir).run_path)
+sys.exit(run_entry(lambda: print(load_config(sys.argv[1], run_dir=None if run_dir in (None, "None") else run_dir).run_path)
+                   or 0, "run_all.sh"))
 PY
-)"
+)" || exit $?
+# one writer per run folder: the rest of this script runs holding its lock (the
+# notebooks' kernels inherit the hold); a second run_all.sh waits, or stops (--no-wait)
+case ":${SYNTHMIR_RUN_LOCK:-}:" in
+  *":$(realpath "$RUN_DIR" 2>/dev/null || echo "$RUN_DIR")/.lock|"*) ;;
+  *) mkdir -p "$RUN_DIR"
+     exec python -m helpers.locking "$RUN_DIR" --what "run_all.sh ${ARGS[*]}" "${NO_WAIT[@]}" -- bash "$0" "${ARGS[@]}" ;;
+esac
 OUT_NB="$RUN_DIR/notebooks"
 OUT_HTML="${OUT_HTML:-$ROOT/reports/$PROFILE}"
 mkdir -p "$OUT_NB" "$OUT_HTML"
@@ -80,7 +96,8 @@ for nb in "${NOTEBOOKS[@]}"; do
   echo "=== $name (profile $PROFILE) ==="
   t0=$(date +%s)
   status=0
-  papermill "$nb" "$OUT_NB/$name.ipynb" --cwd "$ROOT/notebooks" -k synthmir \
+  # papermill, with the notebook's own error message in place of papermill's wrapper
+  python -m helpers.execute --run-dir "$RUN_DIR" -- "$nb" "$OUT_NB/$name.ipynb" --cwd "$ROOT/notebooks" -k synthmir \
     -p profile "$PROFILE" "${PARAMS[@]}" --no-progress-bar --stderr-file - --log-level WARNING || status=$?
   # the HTML report (also of a failed notebook), the index, and what the stage did
   done_line="$(python -m helpers.cli report --profile "$PROFILE" --run-dir "$RUN_DIR" --out "$OUT_HTML" \

@@ -27,3 +27,21 @@ class DyingTone(ToneGenerator):
 
 
 GENERATORS.register("dying-tone", DyingTone)
+
+
+SLOW = "SYNTHMIR_TEST_SLOW_S"
+
+
+class SlowTone(ToneGenerator):
+    """``tone``, sleeping ``$SYNTHMIR_TEST_SLOW_S`` seconds per batch: a writer that holds a run folder a while."""
+
+    name = "slow-tone"
+
+    def generate_batch(self, requests):
+        import time
+
+        time.sleep(float(os.environ.get(SLOW, "0")))
+        return super().generate_batch(requests)
+
+
+GENERATORS.register("slow-tone", SlowTone)

@@ -12,6 +12,7 @@ import pytest
 from helpers.config import load_config
 from helpers.data import take_shard
 from helpers.embedding import load_embeddings
+from helpers.errors import StageError
 from helpers.launch import SRC, launch_stage, merge_stage, slurm_parameters
 from helpers.pipeline import (embedding_dir, load_prompts, run_embedding, run_generation, run_prompts,
                               training_data)
@@ -162,7 +163,7 @@ def test_embedding_shards_merge_into_what_an_unsharded_run_makes_and_train(tmp_p
     shutil.rmtree(out)
     for i in range(2):
         run_embedding(cfg, shard=f"{i}/3", progress=False)
-    with pytest.raises(FileNotFoundError, match=r"3 of 10 clips have no embedding .*finish the embedding shards"):
+    with pytest.raises(StageError, match=r"3 of 10 clips have no embedding .*finish the embedding shards"):
         merge_stage(cfg, "embed")  # shard 2 missing: no partial synthetic.npz
     assert not (out / ".done").exists() and not (out / "synthetic.npz").exists()
     run_embedding(cfg, shard="2/3", progress=False)

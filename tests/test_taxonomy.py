@@ -69,5 +69,5 @@ def test_set_genres_on_the_command_line(tmp_path):
     assert prompts.groupby("genre").size().to_dict() == {"blues": 3, "jazz": 3}
     assert prompts.loc[prompts["genre"] == "jazz", "prompt"].iloc[0] == \
         "A jazz track. Brushes, upright bass and a muted trumpet."
-    # a genre with no description file: one clear line, exit 1
-    assert main(["prompts", "--profile", "smoke", "--run-dir", str(run / "x"), "--set", "genres=[polka]"]) == 1
+    # a genre with no description file: one clear line, exit 2 (a user error)
+    assert main(["prompts", "--profile", "smoke", "--run-dir", str(run / "x"), "--set", "genres=[polka]"]) == 2

@@ -168,8 +168,11 @@ def test_spread_seeds_must_be_a_whole_number():
     from helpers.config import ConfigError, load_config
 
     assert load_config("offline").training.spread_seeds == 4 and load_config("smoke").training.spread_seeds == 1
-    with pytest.raises(ConfigError, match="training.spread_seeds must be a whole number >= 0, got -1"):
+    with pytest.raises(ConfigError, match=r"training.spread_seeds \(from overrides training.spread_seeds=-1\): "
+                                          r"-1 is out of range; allowed: >= 0"):
         load_config("smoke", {"training.spread_seeds": -1})
+    with pytest.raises(ConfigError, match="training.spread_seeds .*expected an integer, got 1.5"):
+        load_config("smoke", {"training.spread_seeds": 1.5})
 
 
 def test_track_figures_average_windows_then_score_the_tracks():

@@ -151,6 +151,9 @@ def _config_options(p: argparse.ArgumentParser, real_data: bool = True) -> None:
         p.add_argument("--real-data", help="real benchmark: a folder with one subfolder per genre, or a CSV path,label")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="dotted config override, value read as YAML, e.g. training.patience=10 (repeatable)")
+    p.add_argument("--no-wait", action="store_true",
+                   help="do not wait: stop at once if another process is writing the run folder; "
+                        "with --launcher, also submit the shards and return (merge later)")
 
 
 def _launcher_options(p: argparse.ArgumentParser) -> None:
@@ -158,7 +161,6 @@ def _launcher_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--launcher", choices=LAUNCHERS, default="none",
                    help="none: run here, in this process (default); local: worker processes; slurm: a SLURM job array")
     g.add_argument("--shards", type=int, default=1, metavar="N", help="with --launcher: split the work into N shards")
-    g.add_argument("--no-wait", action="store_true", help="with --launcher: submit and return (merge later)")
     g.add_argument("--partition", metavar="P", help="SLURM partition")
     g.add_argument("--gpus-per-task", type=int, metavar="N", help="SLURM GPUs per task")
     g.add_argument("--cpus-per-task", type=int, metavar="N", help="SLURM CPUs per task")
@@ -234,21 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _overrides(items: list[str]) -> dict:
-    import yaml
+    from .config import parse_overrides
 
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise CliError(f"--set wants KEY=VALUE, got {item!r}")
-        out[key] = yaml.safe_load(value)
-    return out
+    return parse_overrides(items)
 
 
 def _stage(args) -> int:
     launcher = getattr(args, "launcher", "none")
     if launcher == "none":
-        for name in ("no_wait", "partition", "gpus_per_task", "cpus_per_task", "time", "mem_gb"):
+        for name in ("partition", "gpus_per_task", "cpus_per_task", "time", "mem_gb"):
             if getattr(args, name, None):
                 raise CliError(f"--{name.replace('_', '-')} needs --launcher local or slurm")
         if getattr(args, "shards", 1) != 1:
@@ -262,7 +258,7 @@ def _stage(args) -> int:
                 argv += [flag, str(value)]
         for item in args.set:
             argv += ["--set", item]
-        return pipeline.main(argv)
+        return pipeline.main(argv + ["--no-wait"] * bool(args.no_wait))
     return _launch(args)
 
 
@@ -278,7 +274,7 @@ def _launch(args) -> int:
                        f"({exc}); run without --launcher, or shard by hand with --shard I/N") from exc
     from .config import load_config
 
-    cfg = load_config(args.profile, _overrides(args.set), run_dir=args.run_dir,
+    cfg = load_config(args.profile, _overrides(args.set), "--set", run_dir=args.run_dir,
                       clips_per_genre=args.clips_per_genre, real_data=args.real_data)
     slurm = {"partition": args.partition, "gpus_per_task": args.gpus_per_task, "cpus_per_task": args.cpus_per_task,
              "timeout_min": args.time, "mem_gb": args.mem_gb}
@@ -286,8 +282,32 @@ def _launch(args) -> int:
         from .pipeline import run_prompts
 
         print(f"{len(run_prompts(cfg))} prompts in {_show(cfg.run_path / 'prompts')} (stage 1, first)")
-    launch.launch_stage(cfg, args.command, shards=args.shards, launcher=args.launcher, wait=not args.no_wait,
-                        slurm=slurm, progress=True)
+    summary = launch.launch_stage(cfg, args.command, shards=args.shards, launcher=args.launcher,
+                                  wait=not args.no_wait, slurm=slurm, progress=True)
+    return _launch_outcome(summary)
+
+
+def _launch_outcome(summary: dict) -> int:
+    """Say where the shards stand; a shard left unfinished, or no merge after waiting, is an error."""
+    from .errors import StageError
+
+    rows = summary["shard_status"]
+    unfinished = [r for r in rows if r["state"] == "unfinished"]
+    print(f"{summary['stage']}: {summary['items']} of {summary['expected']} items done in {summary['shards']} shard(s)"
+          f"{'; merged' if summary['merged'] else ''}")
+    if unfinished:
+        lines = [f"  shard {r['index']}: {r['done']} of {r['expected']} done; {r['error'] or 'no job ran it'}"
+                 for r in unfinished]
+        raise StageError(f"{len(unfinished)} of {len(rows)} shard(s) of {summary['stage']} are unfinished, so "
+                         "nothing was merged:\n" + "\n".join(lines)
+                         + f"\nrun the same command again to resubmit only those: {summary['command']}")
+    if not summary["merged"]:
+        running = [str(r["index"]) for r in rows if r["state"] == "running"]
+        if not summary.get("waited", True):
+            print(f"shard(s) {', '.join(running)} still queued or running; follow them and merge with: "
+                  f"{summary['command']}")
+            return 0
+        raise StageError(f"{summary['stage']}: not merged (shards {', '.join(running)} not done): {summary['command']}")
     return 0
 
 
@@ -418,14 +438,22 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "lab":
         parser.error(f"{args.command}: unexpected arguments after --: {' '.join(extra)}")
     args.jupyter_args = extra
-    try:
-        return COMMANDS[args.command](args)
-    except CliError as exc:
-        print(f"synthmir {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:  # a missing input, bad config or data, a job
-        print(f"synthmir {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+    from .errors import run_entry
+
+    if getattr(args, "no_wait", False):
+        from .locking import NO_WAIT_ENV
+
+        os.environ[NO_WAIT_ENV] = "1"
+    return run_entry(lambda: COMMANDS[args.command](args), f"synthmir {args.command}", lambda: _run_path(args))
+
+
+def _run_path(args) -> Path | None:
+    """The run folder of a command's profile, for its crash log (None when the config does not load)."""
+    if not hasattr(args, "profile"):
+        return None
+    from .config import load_config
+
+    return load_config(args.profile, run_dir=getattr(args, "run_dir", None)).run_path
 
 
 if __name__ == "__main__":

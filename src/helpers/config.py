@@ -352,7 +352,7 @@ def config_path(profile: str) -> Path:
     return PROJECT_ROOT / "configs" / f"{profile}.yaml"
 
 
-def load_config(profile: str = "offline", overrides: dict | None = None, overrides_from: str = "--set",
+def load_config(profile: str = "offline", overrides: dict | None = None, overrides_from: str = "overrides",
                 **params) -> Config:
     """Read ``configs/<profile>.yaml`` and apply notebook parameters.
 
@@ -363,7 +363,7 @@ def load_config(profile: str = "offline", overrides: dict | None = None, overrid
     Args:
         profile: profile name (or a YAML path).
         overrides: dotted keys to values, e.g. ``{"training.patience": 3}``.
-        overrides_from: how errors name where ``overrides`` came from.
+        overrides_from: how errors name where ``overrides`` came from (``--set`` on the command line).
         **params: flat parameters (see ``FLAT_PARAMETERS``); ``None`` means
             "keep the profile's value".
     """
@@ -389,7 +389,7 @@ def load_config(profile: str = "offline", overrides: dict | None = None, overrid
             _set_dotted(data, FLAT_PARAMETERS[name], value, f"parameter {name}")
             origins.keys[FLAT_PARAMETERS[name]] = f"parameter {name}"
     for dotted, value in (overrides or {}).items():
-        label = f"{overrides_from} {dotted}={value!r}" if overrides_from == "--set" else overrides_from
+        label = f"{overrides_from} {dotted}={value!r}"
         _set_dotted(data, dotted, value, label)
         origins.keys[dotted] = label
     data.setdefault("profile", path.stem)

@@ -17,6 +17,7 @@ Each stage folder holds ``profile.json`` (time, settings, counts) and a
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -42,19 +43,30 @@ os.umask(_UMASK)
 # --- atomic files -------------------------------------------------------------
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    ``path`` either keeps what it held or holds all of ``data``; a full disk
+    (or a file-size limit) is a :class:`~helpers.errors.DiskFullError` naming
+    ``path`` and the space needed.
+    """
+    from .errors import disk_full_error, is_disk_full
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise disk_full_error(exc, path, len(data)) from exc
         raise
     return path
 
@@ -91,6 +103,28 @@ def save_npz(path: str | os.PathLike, **arrays) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
+def file_sha256(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file's bytes (read in 1 MiB blocks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sizes_digest(root: str | os.PathLike, names) -> str:
+    """A digest of the names and sizes of files under ``root`` (one stat each: cheap for 100,000 files);
+    a missing file counts as size -1."""
+    h = hashlib.sha256()
+    for name in names:
+        try:
+            size = os.stat(Path(root) / name).st_size
+        except OSError:
+            size = -1
+        h.update(f"{name}\t{size}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
 # --- stages -------------------------------------------------------------------------
 
 @dataclass
@@ -119,7 +153,17 @@ class Stage:
             return False
 
     def mark_done(self, settings: dict | None = None, **info) -> None:
+        """Write ``.done``: the settings, and what the output must hold (counts, sizes, checksums)
+        for the next stage to check before it trusts it (see :mod:`helpers.verify`)."""
         write_json({"settings": _plain(settings or {}), **info}, self.done_marker)
+
+    def done_info(self) -> dict:
+        """What ``.done`` recorded (``{}`` when there is none or it cannot be read)."""
+        try:
+            info = json.loads(self.done_marker.read_text())
+        except (OSError, ValueError):
+            return {}
+        return info if isinstance(info, dict) else {}
 
     def clear_done(self) -> None:
         self.done_marker.unlink(missing_ok=True)
@@ -127,7 +171,7 @@ class Stage:
     def check_settings(self, settings: dict, what: str) -> None:
         """Record ``settings`` on first use; refuse to mix work made with others.
 
-        Raises ``RuntimeError`` naming the differing keys, so results made
+        Raises :class:`~helpers.errors.SettingsMismatch` (a ``RuntimeError``) naming the differing keys, so results made
         with one setting are never silently combined with (or replaced by)
         results of another: the user picks another run folder or deletes it.
         """
@@ -137,7 +181,9 @@ class Stage:
             old = json.loads(path.read_text())
             if old != settings:
                 keys = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
-                raise RuntimeError(
+                from .errors import SettingsMismatch
+
+                raise SettingsMismatch(
                     f"{self.path} holds {what} made with other settings (differ in {keys}: "
                     f"{ {k: old.get(k) for k in keys} } vs { {k: settings.get(k) for k in keys} }). "
                     f"Use another run_dir, or delete {self.path} to start this stage over."
@@ -214,12 +260,21 @@ def manifest_name(base: str, shard: tuple[int, int]) -> str:
 def merge_shard_manifests(folder: str | os.PathLike, base: str, key: str = "id") -> pd.DataFrame:
     """Merge ``<base>.csv`` and every ``<base>.shard-*.csv`` in ``folder`` into
     ``<base>.csv`` (one row per ``key``, sorted), and return it."""
+    from .errors import MissingInput, StageError
+
+    def read(path: Path) -> pd.DataFrame:
+        try:
+            return pd.read_csv(path, dtype={key: str})
+        except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise StageError(f"{path}: cannot read this manifest ({type(exc).__name__}: {exc}); move it aside "
+                             "and run its shard again") from None
+
     folder = Path(folder)
-    parts = [pd.read_csv(p) for p in sorted(folder.glob(f"{base}.shard-*.csv"))]
+    parts = [read(p) for p in sorted(folder.glob(f"{base}.shard-*.csv"))]
     if (folder / f"{base}.csv").exists():
-        parts.insert(0, pd.read_csv(folder / f"{base}.csv"))
+        parts.insert(0, read(folder / f"{base}.csv"))
     if not parts:
-        raise FileNotFoundError(f"no {base}.csv or {base}.shard-*.csv in {folder}")
+        raise MissingInput(f"no {base}.csv or {base}.shard-*.csv in {folder}")
     merged = pd.concat(parts, ignore_index=True).drop_duplicates(subset=[key], keep="last")
     merged = merged.sort_values(key).reset_index(drop=True)
     write_csv(merged, folder / f"{base}.csv")
@@ -233,8 +288,10 @@ def load_clip_manifest(run_dir: str | os.PathLike) -> pd.DataFrame:
     clips = Path(run_dir) / "clips"
     path = clips / "metadata.csv"
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: run stage 2 (02_generate) first")
-    table = pd.read_csv(path)
+        from .errors import MissingInput
+
+        raise MissingInput(f"{path} not found: run stage 2 (02_generate) first")
+    table = pd.read_csv(path, dtype={"id": str})
     table["path"] = [str(clips / f) for f in table["file_name"]]
     return table
 

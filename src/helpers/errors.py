@@ -46,6 +46,14 @@ class VerificationError(StageError):
     """A stage's output differs from what its ``.done`` marker recorded."""
 
 
+class SettingsMismatch(StageError, RuntimeError):
+    """A stage folder holds work made with other settings than those asked for now."""
+
+
+class MissingInput(StageError, FileNotFoundError):
+    """A stage's input is not there: the stage before it has not run (or not finished)."""
+
+
 class RunFolderBusy(SynthMIRError):
     """Another process holds the run folder's lock (and we were told not to wait)."""
 

@@ -213,6 +213,32 @@ def _worker_batch(batch: list[ClipRequest], out_dir: str) -> list[dict]:
     return _make_batch(_WORKER["generator"], batch, Path(out_dir), _WORKER["cfg"])
 
 
+def _read_manifest(path: Path) -> dict[str, dict]:
+    """The rows of a clip manifest by id (``{}`` when there is none); an unreadable one is an error naming it."""
+    from .errors import StageError
+
+    if not path.exists():
+        return {}
+    try:
+        table = pd.read_csv(path, dtype={"id": str, "file_name": str, "prompt": str, "genre": str})
+    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise StageError(f"{path}: cannot read this clip manifest ({type(exc).__name__}: {exc}); move it aside "
+                         "and run again: valid clips on disk are adopted, the rest made again") from None
+    missing = [c for c in ("id", "file_name") if c not in table.columns]
+    if missing:
+        raise StageError(f"{path}: not a clip manifest (no column {missing[0]!r}); move it aside and run again")
+    return {str(r["id"]): r for r in table.to_dict("records")}
+
+
+def _row_matches(row: dict, req: ClipRequest) -> bool:
+    """A manifest row made for this request (same prompt, seed and genre), not for an earlier table."""
+    try:
+        return (str(row.get("prompt")) == req.prompt and int(row.get("seed")) == req.seed
+                and str(row.get("genre")) == req.genre)
+    except (TypeError, ValueError):
+        return False
+
+
 def requests_from_table(prompts: pd.DataFrame) -> list[ClipRequest]:
     return [ClipRequest(id=str(r.id), genre=str(r.genre), description=str(r.description),
                         prompt=str(r.prompt), seed=int(r.seed)) for r in prompts.itertuples()]
@@ -250,20 +276,19 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
     manifest_path = out_dir / manifest_name("metadata", shard)
     n_samples = int(round(cfg.duration_s * cfg.sample_rate))
 
-    done: dict[str, dict] = {}
-    if manifest_path.exists():
-        for row in pd.read_csv(manifest_path).to_dict("records"):
-            if wav_is_valid(out_dir / row["file_name"], cfg.sample_rate, n_samples):
-                done[row["id"]] = row
     requests = requests_from_table(prompts)
-    wanted = {r.id for r in requests}
-    done = {k: v for k, v in done.items() if k in wanted}
+    listed = _read_manifest(manifest_path)
+    done: dict[str, dict] = {}
     pending = []
     for req in requests:
-        if req.id in done:
-            continue
+        row = listed.get(req.id)
         path = out_dir / _clip_file(req)
-        if wav_is_valid(path, cfg.sample_rate, n_samples):  # written just before a kill
+        if row is not None:  # listed: kept when it is this request's clip and its file is whole
+            if _row_matches(row, req) and wav_is_valid(out_dir / str(row["file_name"]), cfg.sample_rate, n_samples):
+                done[req.id] = row
+            else:
+                pending.append(req)  # made for another prompt or seed, or cut short since: made again
+        elif wav_is_valid(path, cfg.sample_rate, n_samples):  # written just before a kill, not listed yet
             done[req.id] = _manifest_row(req, _clip_file(req), load_audio(path)[0], cfg)
         else:
             pending.append(req)
@@ -273,6 +298,8 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
         write_csv(pd.DataFrame([done[i] for i in order], columns=MANIFEST_COLUMNS), manifest_path)
 
     save()
+    if cfg.batch_size < 1:
+        raise ValueError(f"generation.batch_size must be >= 1, got {cfg.batch_size}")
     batches = [pending[i:i + cfg.batch_size] for i in range(0, len(pending), cfg.batch_size)]
     bar = progress_bar(total=len(requests), initial=len(requests) - len(pending), unit="clip",
                        desc=f"generate ({cfg.backend})", progress=progress)

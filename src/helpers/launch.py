@@ -164,10 +164,16 @@ class ShardFiles:
             return {}
 
     def _listed(self, name: str) -> dict[str, str]:
+        from .errors import StageError
+
         path = self.folder / name
         if not path.exists():
             return {}
-        table = pd.read_csv(path, usecols=["id", "file_name"], dtype=str)
+        try:
+            table = pd.read_csv(path, usecols=["id", "file_name"], dtype=str)
+        except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise StageError(f"{path}: cannot read this shard manifest ({type(exc).__name__}: {exc}); move it "
+                             "aside and launch again: that shard's valid clips are adopted, the rest made again") from None
         return dict(zip(table["id"], table["file_name"]))
 
     def _count_clips(self, listed: dict[str, str], expected: list[str], verify: bool) -> int:
@@ -484,7 +490,7 @@ def _summary(cfg: Config, files: ShardFiles, stage: str, launcher: str, folder: 
     return {"stage": stage, "launcher": launcher, "shards": files.count, "folder": str(folder),
             "submitted": todo, "job_ids": {r["index"]: r["job_id"] for r in rows if r["job_id"]},
             "shard_status": rows, "items": sum(done), "expected": sum(len(e) for e in files.expected),
-            "merged": merged, "wall_s": round(time.perf_counter() - t0, 3), "command": command}
+            "merged": merged, "waited": wait, "wall_s": round(time.perf_counter() - t0, 3), "command": command}
 
 
 def _check_stage(stage: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -28,10 +29,27 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .config import Config, load_config
+from .config import Config, load_config, parse_overrides
 from .data import Stage, load_clip_manifest, merge_shard_manifests, write_csv, write_json
+from .errors import MissingInput, StageError, run_entry
 
 log = logging.getLogger(__name__)
+
+
+def _locked(stage: str):
+    """Run the stage function holding the run folder (see :mod:`helpers.locking`): exclusively,
+    or for shard i/n (n > 1) shared, with the shard's own lock. A second writer waits, or stops
+    with :class:`~helpers.errors.RunFolderBusy` under ``--no-wait``."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def locked(cfg: Config, *args, **kwargs):
+            from .data import parse_shard
+            from .locking import stage_lock
+
+            with stage_lock(cfg.run_path, stage, parse_shard(kwargs.get("shard"))):
+                return fn(cfg, *args, **kwargs)
+        return locked
+    return wrap
 
 
 def _save_config(cfg: Config) -> None:
@@ -42,27 +60,40 @@ def _save_config(cfg: Config) -> None:
 
 # --- 1. prompts -------------------------------------------------------------------------
 
-def run_prompts(cfg: Config) -> pd.DataFrame:
-    """Descriptions -> balanced prompts table ``prompts/prompts.csv``."""
-    from .prompts import build_prompts, clips_per_genre_for_total, load_descriptions
+def prompts_settings(cfg: Config) -> dict:
+    """What stage 1's done-marker records: everything that decides the prompts table."""
+    from .prompts import clips_per_genre_for_total, load_descriptions
 
-    _save_config(cfg)
-    stage = Stage(cfg.run_path / "prompts")
     descriptions = load_descriptions(cfg.prompts.descriptions, cfg.genres)
     digest = hashlib.sha256("\n".join(descriptions["genre"] + "\t" + descriptions["description"]).encode()).hexdigest()
     per_genre = (clips_per_genre_for_total(cfg.prompts.total_clips, cfg.genres)
                  if cfg.prompts.total_clips else {g: cfg.prompts.clips_per_genre for g in cfg.genres})
-    settings = {"genres": cfg.genres, "clips_per_genre": per_genre, "seed": cfg.seed,
-                "descriptions_sha256": digest, "max_descriptions_per_genre": cfg.prompts.max_descriptions_per_genre}
+    return {"genres": cfg.genres, "clips_per_genre": per_genre, "seed": cfg.seed,
+            "descriptions_sha256": digest, "max_descriptions_per_genre": cfg.prompts.max_descriptions_per_genre}
+
+
+@_locked("prompts")
+def run_prompts(cfg: Config) -> pd.DataFrame:
+    """Descriptions -> balanced prompts table ``prompts/prompts.csv``."""
+    from .prompts import build_prompts, load_descriptions
+    from .verify import prompts_problems, prompts_record
+
+    _save_config(cfg)
+    stage = Stage(cfg.run_path / "prompts")
+    settings = prompts_settings(cfg)
     path = stage.path / "prompts.csv"
-    if stage.is_done(settings) and path.exists():
-        return pd.read_csv(path)
+    if stage.is_done(settings):
+        problems = prompts_problems(stage, path)
+        if not problems:
+            return pd.read_csv(path)
+        log.warning("%s; making the prompts again", problems[0])
+    descriptions = load_descriptions(cfg.prompts.descriptions, cfg.genres)
     with stage.profile(**settings) as prof:
-        table = build_prompts(descriptions, per_genre, cfg.seed, cfg.prompts.max_descriptions_per_genre)
+        table = build_prompts(descriptions, settings["clips_per_genre"], cfg.seed, cfg.prompts.max_descriptions_per_genre)
         write_csv(table, path)
         write_csv(descriptions, stage.path / "descriptions.csv")
         prof["rows"] = len(table)
-    stage.mark_done(settings, rows=len(table))
+    stage.mark_done(settings, **prompts_record(path, table))
     return table
 
 
@@ -71,23 +102,37 @@ def load_prompts(cfg: Config) -> pd.DataFrame:
 
     path = cfg.run_path / "prompts" / "prompts.csv"
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: run stage 1 (01_prompts) first")
+        raise MissingInput(f"{path} not found: run stage 1 (01_prompts) first")
     return validate_prompts(pd.read_csv(path), str(path), cfg.genres)
 
 
 # --- 2. generation -------------------------------------------------------------------------
 
 def _generation_stage_settings(cfg: Config, prompts: pd.DataFrame) -> dict:
-    """What the stage-2 done-marker records: the clip settings and the table size."""
+    """What the stage-2 done-marker records: the clip settings, the table's size, and a digest of
+    its ids, prompts and seeds (a new table with the same ids, e.g. another seed, is not "done")."""
     from .generation import generation_settings
 
-    return {**generation_settings(cfg.generation), "prompts": len(prompts)}
+    rows = "\n".join(f"{r.id}\t{r.genre}\t{r.prompt}\t{r.seed}" for r in prompts.itertuples())
+    return {**generation_settings(cfg.generation), "prompts": len(prompts),
+            "prompts_sha256": hashlib.sha256(rows.encode("utf-8")).hexdigest()}
 
 
+def _clip_length(cfg: Config) -> int:
+    return int(round(cfg.generation.duration_s * cfg.generation.sample_rate))
+
+
+@_locked("generate")
 def run_generation(cfg: Config, shard: str | None = None, progress: bool = True, generator=None) -> pd.DataFrame:
-    """Prompts -> ``clips/<Genre>/<id>.wav`` + ``clips/metadata.csv``; resumable, shardable."""
-    from .data import parse_shard
+    """Prompts -> ``clips/<Genre>/<id>.wav`` + ``clips/metadata.csv``; resumable, shardable.
+
+    A finished stage is checked before it is trusted (:func:`helpers.verify.clips_problems`):
+    clips changed or cut short since are named and made again, the others kept. A run (or a
+    shard) that ends with a prompt still without its clip fails, naming it.
+    """
+    from .data import parse_shard, take_shard
     from .generation import generate_clips
+    from .verify import clips_problems, clips_record
 
     _save_config(cfg)
     prompts = load_prompts(cfg)
@@ -96,25 +141,40 @@ def run_generation(cfg: Config, shard: str | None = None, progress: bool = True,
     settings = _generation_stage_settings(cfg, prompts)
     i, n = parse_shard(shard)
     if n == 1 and stage.is_done(settings):
-        return load_clip_manifest(cfg.run_path)
+        problems = clips_problems(cfg.run_path, cfg.generation.sample_rate, _clip_length(cfg), prompts["id"])
+        if not problems:
+            return load_clip_manifest(cfg.run_path)
+        log.warning("stage 2 was done, but %s: making only those again", "; ".join(problems))
+        stage.clear_done()
     manifest = generate_clips(prompts, out, cfg.generation, generator=generator, shard=(i, n), progress=progress)
-    if n == 1 and len(manifest) == len(prompts):
-        stage.mark_done(settings, clips=len(manifest))
+    wanted = take_shard(prompts, (i, n))["id"].astype(str)
+    missing = sorted(set(wanted) - set(manifest["id"].astype(str)))
+    if missing:
+        raise StageError(f"stage 2 made {len(manifest)} of {len(wanted)} clips in {out}; no clip for "
+                         f"{', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}")
+    if n == 1:
+        stage.mark_done(settings, **clips_record(out, manifest))
     manifest["path"] = [str(out / f) for f in manifest["file_name"]]
     return manifest
 
 
+@_locked("merge")
 def merge_generation(cfg: Config) -> pd.DataFrame:
     """Merge the shards' manifests into ``clips/metadata.csv``; mark the stage
-    done when every prompt has its clip."""
+    done when every prompt has a valid clip, else fail naming what is missing."""
+    from .verify import bad_clips, clips_record
+
     prompts = load_prompts(cfg)
     out = cfg.run_path / "clips"
     merged = merge_shard_manifests(out, "metadata")
-    missing = sorted(set(prompts["id"]) - set(merged["id"]))
-    if missing:
-        log.warning("%d clips still missing after merge (first: %s)", len(missing), missing[0])
-    else:
-        Stage(out).mark_done(_generation_stage_settings(cfg, prompts), clips=len(merged))
+    missing = sorted(set(prompts["id"].astype(str)) - set(merged["id"].astype(str)))
+    bad = bad_clips(out, merged, cfg.generation.sample_rate, _clip_length(cfg))
+    if missing or bad:
+        raise StageError(f"merged {len(merged)} clips into {out / 'metadata.csv'}, but "
+                         + "; ".join(([f"{len(missing)} prompt(s) have no clip (first: {missing[0]})"] if missing else [])
+                                     + ([f"{len(bad)} clip(s) are missing or invalid (first: {bad[0]})"] if bad else []))
+                         + ": run the unfinished shards again (the launcher resubmits only those), then merge")
+    Stage(out).mark_done(_generation_stage_settings(cfg, prompts), **clips_record(out, merged))
     return merged
 
 
@@ -140,6 +200,12 @@ def real_dir(cfg: Config) -> Path:
     return embedding_dir(cfg) / f"real-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
+def embedding_settings(cfg: Config) -> dict:
+    """What stage 3 records: the embedder and its options (the batch size changes only the speed)."""
+    return {"backend": cfg.embedding.backend, "options": dict(cfg.embedding.options)}
+
+
+@_locked("embed")
 def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str | None = None) -> dict:
     """Clips (and the real benchmark, when configured) -> embeddings.
 
@@ -148,61 +214,87 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
     has ``tracks`` (track_id, path, label, dataset_labels, group, source),
     ``skipped`` and ``summary`` (kind, label map and counts, also written to
     ``real.labels.json``).
+
+    The clips are checked against what stage 2 recorded before anything is
+    embedded; a clip that cannot be embedded, or a real benchmark of which no
+    track can be, fails the stage, naming the files and why.
     """
     from .data import parse_shard, shard_file_name, take_shard
-    from .embedding import embed_files, load_embedder
+    from .embedding import clip_keys, embed_files, load_embedder
+    from .verify import embeddings_record, require_clips
 
     _save_config(cfg)
+    require_clips(cfg.run_path, cfg.generation.sample_rate, _clip_length(cfg), load_prompts(cfg)["id"])
     clips = load_clip_manifest(cfg.run_path)
-    if not Stage(cfg.run_path / "clips").is_done():
-        raise FileNotFoundError(f"stage 2 is not finished in {cfg.run_path / 'clips'} ({len(clips)} clips listed): "
-                                "run 02_generate (or, after sharded runs, `python -m helpers.pipeline merge`) first")
     out = embedding_dir(cfg)
     stage = Stage(out)
-    settings = {"backend": cfg.embedding.backend, "options": dict(cfg.embedding.options)}
+    settings = embedding_settings(cfg)
     stage.check_settings(settings, "embeddings")
     if embedder is None:
         embedder = load_embedder(cfg.embedding.backend, **cfg.embedding.options)
     i, n = parse_shard(shard)
-    items = take_shard(clips[["id", "path"]], (i, n))
+    items = take_shard(clips[["id", "path"]].assign(key=clip_keys(clips)), (i, n))
     name = shard_file_name("synthetic", (i, n), "")
-    done_before = n == 1 and stage.is_done(settings) and _done_count(stage) == len(items)
+    done_before = n == 1 and stage.is_done(settings) and stage.done_info().get("clips") == len(items)
     # every clip embedded by an earlier run: keep that run's profile (its time and rate), record no new one
     profiling = contextlib.nullcontext({}) if done_before else stage.profile(
         shard_file_name("profile", (i, n), ".json"), backend=embedder.name, clips=len(items), shard=[i, n])
     with profiling as prof:
         synthetic = embed_files(items, out, name, embedder, batch_size=cfg.embedding.batch_size, progress=progress)
         prof["dim"] = int(synthetic["X"].shape[1])
+    if len(synthetic["skipped"]):
+        first = synthetic["skipped"].iloc[0]
+        raise StageError(f"{len(synthetic['skipped'])} generated clip(s) could not be embedded (first: {first['path']}: "
+                         f"{first['reason']}); run stage 2 again, which remakes invalid clips, then stage 3")
     result = {"synthetic": synthetic, "real": None}
     if n == 1:
-        stage.mark_done(settings, clips=len(synthetic["ids"]))
+        stage.mark_done(settings, **embeddings_record(out / "synthetic.npz", synthetic))
     if cfg.evaluation.real_data and n == 1:
-        from .benchmarks import list_real_tracks
-
-        listed = list_real_tracks(cfg.evaluation.real_data, cfg.genres, cfg.evaluation.label_map)
-        tracks, missing = listed.tracks, listed.skipped
-        rdir = real_dir(cfg)
-        Stage(rdir)
-        write_csv(tracks, rdir / "tracks.csv")
-        write_json(listed.summary(), rdir / "real.labels.json")
-        real = embed_files(tracks.rename(columns={"track_id": "id"})[["id", "path"]], rdir, "real", embedder,
-                           batch_size=cfg.embedding.batch_size, window_s=cfg.evaluation.window_s,
-                           max_windows=cfg.evaluation.max_windows, progress=progress)
-        skipped = pd.concat([missing.rename(columns={"source": "id"}), real["skipped"]], ignore_index=True)
-        write_csv(skipped, rdir / "real.skipped.csv")
-        real.update(tracks=tracks, skipped=skipped, summary=listed.summary())
-        result["real"] = real
+        result["real"] = _embed_real(cfg, embedder, progress)
     return result
 
 
-def _done_count(stage: Stage) -> int | None:
-    """How many items the stage's done marker says it finished (None when unknown)."""
-    try:
-        return json.loads(stage.done_marker.read_text()).get("clips")
-    except (OSError, ValueError):
-        return None
+def _embed_real(cfg: Config, embedder, progress: bool) -> dict:
+    """The real benchmark's windows -> ``real.npz`` in :func:`real_dir`; fails when no track is usable."""
+    from .benchmarks import list_real_tracks
+    from .embedding import embed_files, file_keys
+    from .verify import embeddings_record
+
+    listed = list_real_tracks(cfg.evaluation.real_data, cfg.genres, cfg.evaluation.label_map)
+    tracks, missing = listed.tracks, listed.skipped
+    rdir = real_dir(cfg)
+    rstage = Stage(rdir)
+    rstage.clear_done()
+    write_csv(tracks, rdir / "tracks.csv")
+    items = tracks.rename(columns={"track_id": "id"})[["id", "path"]]
+    real = embed_files(items.assign(key=file_keys(items["path"])), rdir, "real", embedder,
+                       batch_size=cfg.embedding.batch_size, window_s=cfg.evaluation.window_s,
+                       max_windows=cfg.evaluation.max_windows, progress=progress)
+    skipped = pd.concat([missing.rename(columns={"source": "id"}), real["skipped"]], ignore_index=True)
+    write_csv(skipped, rdir / "real.skipped.csv")
+    summary = listed.summary()
+    summary.update(skipped=len(skipped), embedded=int(len(set(real["ids"].tolist()))),
+                   unreadable=len(real["skipped"]))
+    write_json(summary, rdir / "real.labels.json")
+    if not len(real["ids"]):
+        raise StageError(no_usable_tracks(cfg.evaluation.real_data, len(tracks), skipped))
+    rstage.mark_done({"source": str(cfg.evaluation.real_data), "window_s": cfg.evaluation.window_s,
+                      "max_windows": cfg.evaluation.max_windows}, real=embeddings_record(rdir / "real.npz", real))
+    real.update(tracks=tracks, skipped=skipped, summary=summary)
+    return real
 
 
+def no_usable_tracks(source, listed: int, skipped: pd.DataFrame) -> str:
+    """The message of a real benchmark none of whose tracks can be used: what was skipped and why."""
+    reasons = skipped["reason"].astype(str).value_counts() if len(skipped) else pd.Series(dtype=int)
+    why = "; ".join(f"{count} x {reason}" for reason, count in reasons.head(6).items()) or "nothing listed"
+    first = ", ".join(f"{r.path} ({r.reason})" for r in skipped.head(3).itertuples()) if len(skipped) else ""
+    return (f"no usable track in the real benchmark {source}: {listed} track(s) of the study's genres listed, "
+            f"{len(skipped)} skipped ({why}){': ' + first if first else ''}. Check evaluation.real_data "
+            "and evaluation.label_map, or run without a real benchmark")
+
+
+@_locked("merge")
 def merge_embedding(cfg: Config) -> dict:
     """Gather the shards' chunks (``synthetic.shard-*.chunks``) into
     ``synthetic.chunks`` and ``synthetic.npz``, in the clip manifest's order,
@@ -212,22 +304,24 @@ def merge_embedding(cfg: Config) -> dict:
     An unsharded ``run_embedding`` afterwards finds every clip done and embeds
     only the real benchmark. Returns what :func:`helpers.embedding.embed_files` returns.
     """
-    from .embedding import adopt_chunks, assemble_chunks, chunk_ids
+    from .embedding import adopt_chunks, assemble_chunks, chunk_index, clip_keys
+    from .verify import embeddings_record
 
     clips = load_clip_manifest(cfg.run_path)
     out = embedding_dir(cfg)
     stage = Stage(out)
-    settings = {"backend": cfg.embedding.backend, "options": dict(cfg.embedding.options)}
+    settings = embedding_settings(cfg)
     stage.check_settings(settings, "embeddings")
     adopt_chunks(out, "synthetic", sorted(out.glob("synthetic.shard-*.chunks")))
-    missing = sorted(set(clips["id"].astype(str)) - chunk_ids(out / "synthetic.chunks"))
+    held = chunk_index(out / "synthetic.chunks")
+    missing = [c for c, k in zip(clips["id"].astype(str), clip_keys(clips)) if held.get(c) != k]
     if missing:
-        raise FileNotFoundError(f"{len(missing)} of {len(clips)} clips have no embedding in {out} "
-                                f"(first: {missing[0]}): finish the embedding shards, then merge again")
+        raise StageError(f"{len(missing)} of {len(clips)} clips have no embedding in {out} "
+                         f"(first: {missing[0]}): finish the embedding shards, then merge again")
     with np.load(sorted((out / "synthetic.chunks").glob("chunk-*.npz"))[0], allow_pickle=False) as z:
         dim = int(z["X"].shape[1])
     merged = assemble_chunks(out, "synthetic", clips[["id", "path"]], dim)
-    stage.mark_done(settings, clips=len(merged["ids"]))
+    stage.mark_done(settings, **embeddings_record(out / "synthetic.npz", merged))
     return merged
 
 
@@ -238,9 +332,12 @@ def training_data(cfg: Config) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray
     ``(embeddings, labels, train_idx, val_idx)``."""
     from .embedding import load_embeddings
     from .training import split_train_val
+    from .verify import require_embeddings
 
+    manifest = load_clip_manifest(cfg.run_path)
+    require_embeddings(embedding_dir(cfg), "synthetic", manifest["id"].astype(str))
     emb = load_embeddings(embedding_dir(cfg), "synthetic")
-    clips = load_clip_manifest(cfg.run_path).set_index("id").loc[emb["ids"]]
+    clips = manifest.astype({"id": str}).set_index("id").loc[emb["ids"]]
     labels = clips["genre"].to_numpy()
     groups = (clips["genre"] + "|" + clips["description"]).to_numpy() if cfg.training.group_by_description else None
     tr, va = split_train_val(labels, groups, cfg.training.val_fraction, cfg.seed)
@@ -261,6 +358,12 @@ def make_classifier(cfg: Config, seed: int | None = None):
 SPREAD_DIR = "spread"
 
 
+def training_settings(cfg: Config) -> dict:
+    """What stage 4 records: the training section and the seed (split and classifier)."""
+    return {**cfg.training.__dict__, "seed": cfg.seed}
+
+
+@_locked("train")
 def run_training(cfg: Config, progress: bool = True):
     """Synthetic embeddings -> classifier ``model/classifier.pt``, ``split.csv``, ``history.csv``.
 
@@ -291,12 +394,15 @@ def run_training(cfg: Config, progress: bool = True):
     split.loc[va, "split"] = "val"
     write_csv(split, stage.path / "split.csv")
     write_csv(clf.history_, stage.path / "history.csv")
-    stage.mark_done(cfg.training.__dict__, best_epoch=clf.best_epoch_)
+    from .verify import model_record
+
+    stage.mark_done(training_settings(cfg), best_epoch=clf.best_epoch_, **model_record(stage.path / "classifier.pt"))
     return clf, split
 
 
 # --- 5. evaluation ----------------------------------------------------------------------------------
 
+@_locked("evaluate")
 def run_evaluation(cfg: Config) -> dict:
     """Classifier -> metrics on the synthetic validation split and the real
     benchmark; writes ``evaluation/*.csv`` and ``metrics.json``.
@@ -307,11 +413,14 @@ def run_evaluation(cfg: Config) -> dict:
     from .embedding import load_embeddings
     from .evaluation import classification_metrics, seed_spread_summary, track_scores
     from .training import MLPClassifier
+    from .verify import require_embeddings, require_model
 
+    require_model(cfg.run_path / "model")
     clf = MLPClassifier.load(cfg.run_path / "model" / "classifier.pt")
-    split = pd.read_csv(cfg.run_path / "model" / "split.csv")
+    split = pd.read_csv(cfg.run_path / "model" / "split.csv", dtype={"id": str})
+    clips = load_clip_manifest(cfg.run_path).astype({"id": str}).set_index("id")
+    require_embeddings(embedding_dir(cfg), "synthetic", clips.index)
     emb = load_embeddings(embedding_dir(cfg), "synthetic")
-    clips = load_clip_manifest(cfg.run_path).set_index("id")
     val_ids = split.loc[split["split"] == "val", "id"].to_numpy()
     pos = {k: i for i, k in enumerate(emb["ids"])}
     proba = clf.predict_proba(emb["X"][[pos[k] for k in val_ids]])
@@ -333,15 +442,22 @@ def run_evaluation(cfg: Config) -> dict:
     real = tracks = None
     if cfg.evaluation.real_data:
         rdir = real_dir(cfg)
-        if not (rdir / "real.npz").exists():
-            raise FileNotFoundError(f"no real-benchmark embeddings in {rdir}: run stage 3 (03_embed) "
-                                    f"with real_data={cfg.evaluation.real_data!r} first")
-        real = load_embeddings(rdir, "real")
+        if not (rdir / "real.npz").exists() or not Stage(rdir).done_info():
+            skipped_csv = rdir / "real.skipped.csv"
+            if skipped_csv.exists() and (rdir / "tracks.csv").exists():
+                raise StageError(no_usable_tracks(cfg.evaluation.real_data, len(pd.read_csv(rdir / "tracks.csv")),
+                                                  pd.read_csv(skipped_csv, dtype=str)))
+            raise MissingInput(f"no real-benchmark embeddings in {rdir}: run stage 3 (03_embed) "
+                               f"with real_data={cfg.evaluation.real_data!r} first")
         tracks = pd.read_csv(rdir / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
+        require_embeddings(rdir, "real", min_files=1)
+        real = load_embeddings(rdir, "real")
         skipped = pd.read_csv(rdir / "real.skipped.csv", dtype=str)
         scores = track_scores(clf.predict_proba(real["X"]), real["ids"], labels, true_labels=tracks["label"])
         scores["path"] = tracks.loc[scores.index, "path"].to_numpy()
         scores = scores.reset_index()
+        if not len(scores):
+            raise StageError(no_usable_tracks(cfg.evaluation.real_data, len(tracks), skipped))
         metrics["real"] = classification_metrics(scores["label"], scores["predicted"], labels)
         metrics["real"].update(tracks=len(scores), skipped=len(skipped), window_s=cfg.evaluation.window_s,
                                max_windows=cfg.evaluation.max_windows, source=str(cfg.evaluation.real_data))
@@ -395,24 +511,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard", help="i/n: this worker's share of the clips (generate, embed)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="dotted config override, value parsed as YAML (repeatable)")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="stop at once if another process is writing the run folder (default: wait for it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    overrides = {}
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            parser.error(f"--set wants KEY=VALUE, got {item!r}")
-        overrides[key] = yaml.safe_load(value)
-    try:
-        return _run(args, overrides)
-    except (FileNotFoundError, ValueError) as exc:  # missing weights or inputs, bad config or data
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    if args.no_wait:
+        import os
+
+        from .locking import NO_WAIT_ENV
+
+        os.environ[NO_WAIT_ENV] = "1"
+    state: dict = {}
+
+    def go() -> int:
+        cfg = load_config(args.profile, parse_overrides(args.set), "--set", run_dir=args.run_dir,
+                          clips_per_genre=args.clips_per_genre, real_data=args.real_data)
+        state["run_path"] = cfg.run_path
+        return _run(args, cfg)
+
+    return run_entry(go, f"python -m helpers.pipeline {args.stage}", lambda: state.get("run_path"))
 
 
-def _run(args, overrides: dict) -> int:
-    cfg = load_config(args.profile, overrides, run_dir=args.run_dir, clips_per_genre=args.clips_per_genre,
-                      real_data=args.real_data)
+def _run(args, cfg: Config) -> int:
     stages = ["prompts", "generate", "embed", "train", "evaluate"] if args.stage == "all" else [args.stage]
     for stage in stages:
         if stage == "prompts":

@@ -74,8 +74,12 @@ class Reader(abc.ABC):
         tracks, skipped = [], []
         seen: dict[str, str] = {}
         for row in self.rows(root):
+            if "skip" not in row and not is_utf8(row["path"]):
+                row = {"skip": "file name is not valid UTF-8 (rename the file)", "source": printable(row["source"]),
+                       "path": row["path"]}
             if "skip" in row:
-                skipped.append({"source": row["source"], "path": str(row.get("path", "")), "reason": row["skip"]})
+                skipped.append({"source": printable(row["source"]), "path": printable(row.get("path", "")),
+                                "reason": row["skip"]})
                 continue
             tid = str(row["track_id"])
             if tid in seen:
@@ -87,6 +91,21 @@ class Reader(abc.ABC):
                            "group": row.get("group"), "source": row["source"], "missing": missing})
         return Listing(pd.DataFrame(tracks, columns=list(TRACK_COLUMNS), dtype=object),
                        pd.DataFrame(skipped, columns=list(SKIP_COLUMNS), dtype=object))
+
+
+def is_utf8(path) -> bool:
+    """True when ``path`` can be written as UTF-8 text (file names that are not come back from the
+    file system as surrogate escapes, which no CSV or JSON file can hold)."""
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def printable(text) -> str:
+    """``text`` with the bytes of a non-UTF-8 file name shown as ``\\xNN`` escapes."""
+    return os.fsencode(str(text)).decode("utf-8", "backslashreplace") if not is_utf8(text) else str(text)
 
 
 def read_delimited(path: Path, delimiter: str = ",", required: Iterable[str] = (),

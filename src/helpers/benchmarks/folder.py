@@ -22,9 +22,31 @@ class FolderReader(Reader):
             raise BenchmarkError(f"{root}: not a folder")
         for folder in sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")):
             for f in sorted(folder.rglob("*")):
-                if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in AUDIO_EXTENSIONS:
+                if f.name.startswith("."):
+                    continue
+                if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS:
                     rel = f.relative_to(root).as_posix()
                     yield {"track_id": rel, "path": str(f), "labels": (folder.name,), "group": None, "source": rel}
+                elif f.is_symlink() and not f.exists():
+                    reason = unresolvable_link(f)
+                    if reason == "symlink loop" or f.suffix.lower() in AUDIO_EXTENSIONS:
+                        yield {"skip": reason, "source": f.relative_to(root).as_posix(), "path": str(f)}
+
+
+def unresolvable_link(path: Path) -> str:
+    """Why a symlink leads nowhere: "symlink loop" or "broken symlink (to <target>)"."""
+    import errno
+    import os
+
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+    try:
+        return f"broken symlink (to {os.readlink(path)})"
+    except OSError:
+        return "broken symlink"
 
 
 class CsvReader(Reader):

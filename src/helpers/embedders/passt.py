@@ -344,7 +344,7 @@ def read_checkpoint(path: str | Path) -> Mapping[str, Any]:
         return torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:
         raise PasstCheckpointError(
-            f"{path}: cannot read PaSST checkpoint ({type(exc).__name__}: {exc}); "
+            f"{path}: cannot read PaSST checkpoint ({type(exc).__name__}: {str(exc).strip().splitlines()[0]}); "
             f"if it is a partial download, delete it and fetch it again") from exc
 
 
