@@ -32,7 +32,7 @@ def test_every_command_has_help_with_examples(command, capsys):
 
 def test_stages_go_to_the_pipeline_with_the_same_options(monkeypatch):
     calls = []
-    monkeypatch.setattr("helpers.pipeline.main", lambda argv: calls.append(argv) or 0)
+    monkeypatch.setattr("helpers.pipeline.main", lambda argv, prog=None: calls.append(argv) or 0)
     assert cli.main(["evaluate", "--profile", "smoke", "--real-data", "data/x", "--set", "training.patience=3"]) == 0
     assert cli.main(["generate", "--shard", "3/16", "--run-dir", "runs/a", "--clips-per-genre", "4"]) == 0
     assert calls == [["evaluate", "--profile", "smoke", "--real-data", "data/x", "--set", "training.patience=3"],

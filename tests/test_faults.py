@@ -528,3 +528,12 @@ def test_run_all_shows_the_notebooks_own_error(tmp_path):
             "allowed: >= 1") in p.stderr
     assert "PapermillExecutionError" not in p.stderr and "Traceback" not in p.stderr
     assert "=== 01_prompts stopped" in p.stderr
+
+
+def test_no_wait_does_not_outlive_its_command(tmp_path, monkeypatch):
+    from helpers import cli
+    from helpers.locking import NO_WAIT_ENV
+
+    monkeypatch.delenv(NO_WAIT_ENV, raising=False)
+    assert cli.main(["prompts", "--profile", "smoke", "--run-dir", str(tmp_path), "--no-wait"]) == 0
+    assert NO_WAIT_ENV not in os.environ

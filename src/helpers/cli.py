@@ -258,7 +258,7 @@ def _stage(args) -> int:
                 argv += [flag, str(value)]
         for item in args.set:
             argv += ["--set", item]
-        return pipeline.main(argv + ["--no-wait"] * bool(args.no_wait))
+        return pipeline.main(argv + ["--no-wait"] * bool(args.no_wait), prog="synthmir")
     return _launch(args)
 
 
@@ -440,11 +440,13 @@ def main(argv: list[str] | None = None) -> int:
     args.jupyter_args = extra
     from .errors import run_entry
 
-    if getattr(args, "no_wait", False):
-        from .locking import NO_WAIT_ENV
+    from .locking import no_wait
 
-        os.environ[NO_WAIT_ENV] = "1"
-    return run_entry(lambda: COMMANDS[args.command](args), f"synthmir {args.command}", lambda: _run_path(args))
+    def go() -> int:
+        with no_wait(getattr(args, "no_wait", False)):
+            return COMMANDS[args.command](args)
+
+    return run_entry(go, f"synthmir {args.command}", lambda: _run_path(args))
 
 
 def _run_path(args) -> Path | None:

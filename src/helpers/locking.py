@@ -62,6 +62,22 @@ def canonical(lock_file: str | os.PathLike) -> Path:
     return Path(os.path.realpath(lock_file.parent)) / lock_file.name
 
 
+@contextmanager
+def no_wait(enabled: bool = True) -> Iterator[None]:
+    """For the block (and the processes it starts): a busy run folder stops at once instead of waiting."""
+    old = os.environ.get(NO_WAIT_ENV)
+    if enabled:
+        os.environ[NO_WAIT_ENV] = "1"
+    try:
+        yield
+    finally:
+        if enabled:
+            if old is None:
+                os.environ.pop(NO_WAIT_ENV, None)
+            else:
+                os.environ[NO_WAIT_ENV] = old
+
+
 def _command() -> str:
     """This process's command line as a waiter reads it (``python -m helpers.pipeline generate ...``)."""
     argv = list(getattr(sys, "orig_argv", None) or sys.argv) or [sys.executable]

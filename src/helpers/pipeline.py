@@ -500,7 +500,8 @@ def _score_spread(cfg: Config, clf, emb: dict, pos: dict, val: pd.DataFrame, rea
     return pd.DataFrame(rows)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """The stages' command line; ``prog`` names it in errors (``./synthmir`` passes its own)."""
     parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stage", choices=["prompts", "generate", "merge", "embed", "train", "evaluate", "all"])
@@ -515,21 +516,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop at once if another process is writing the run folder (default: wait for it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.no_wait:
-        import os
-
-        from .locking import NO_WAIT_ENV
-
-        os.environ[NO_WAIT_ENV] = "1"
     state: dict = {}
 
     def go() -> int:
+        from .locking import no_wait
+
         cfg = load_config(args.profile, parse_overrides(args.set), "--set", run_dir=args.run_dir,
                           clips_per_genre=args.clips_per_genre, real_data=args.real_data)
         state["run_path"] = cfg.run_path
-        return _run(args, cfg)
+        with no_wait(args.no_wait):
+            return _run(args, cfg)
 
-    return run_entry(go, f"python -m helpers.pipeline {args.stage}", lambda: state.get("run_path"))
+    return run_entry(go, f"{prog or 'python -m helpers.pipeline'} {args.stage}", lambda: state.get("run_path"))
 
 
 def _run(args, cfg: Config) -> int:
