@@ -235,12 +235,6 @@ def build_parser() -> argparse.ArgumentParser:
 # --- commands ------------------------------------------------------------------------------
 
 
-def _overrides(items: list[str]) -> dict:
-    from .config import parse_overrides
-
-    return parse_overrides(items)
-
-
 def _stage(args) -> int:
     launcher = getattr(args, "launcher", "none")
     if launcher == "none":
@@ -272,9 +266,9 @@ def _launch(args) -> int:
     except ImportError as exc:
         raise CliError(f"--launcher {args.launcher} needs the cluster launcher helpers.launch, which did not import "
                        f"({exc}); run without --launcher, or shard by hand with --shard I/N") from exc
-    from .config import load_config
+    from .config import load_config, parse_overrides
 
-    cfg = load_config(args.profile, _overrides(args.set), "--set", run_dir=args.run_dir,
+    cfg = load_config(args.profile, parse_overrides(args.set), "--set", run_dir=args.run_dir,
                       clips_per_genre=args.clips_per_genre, real_data=args.real_data)
     slurm = {"partition": args.partition, "gpus_per_task": args.gpus_per_task, "cpus_per_task": args.cpus_per_task,
              "timeout_min": args.time, "mem_gb": args.mem_gb}

@@ -66,6 +66,11 @@ class GenerationConfig:
     workers: int = setting(1, ge=1, le=256)              # processes for CPU backends: speed only
     options: dict = setting(factory=dict, stage="generate")  # backend-specific settings
 
+    @property
+    def n_samples(self) -> int:
+        """Samples in one finished clip (``duration_s`` at ``sample_rate``)."""
+        return int(round(self.duration_s * self.sample_rate))
+
 
 @dataclass
 class EmbeddingConfig:

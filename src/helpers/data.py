@@ -84,6 +84,15 @@ def write_json(obj, path: str | os.PathLike) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
 
 
+def read_json(path: str | os.PathLike) -> dict:
+    """A JSON object from ``path``; ``{}`` when the file is missing, unreadable or not an object."""
+    try:
+        obj = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return obj if isinstance(obj, dict) else {}
+
+
 def _json_default(o):
     if isinstance(o, (np.integer,)):
         return int(o)
@@ -159,11 +168,7 @@ class Stage:
 
     def done_info(self) -> dict:
         """What ``.done`` recorded (``{}`` when there is none or it cannot be read)."""
-        try:
-            info = json.loads(self.done_marker.read_text())
-        except (OSError, ValueError):
-            return {}
-        return info if isinstance(info, dict) else {}
+        return read_json(self.done_marker)
 
     def clear_done(self) -> None:
         self.done_marker.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ batch of equal-length clips into one vector each.
 from __future__ import annotations
 
 import abc
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -113,8 +114,6 @@ def clip_keys(clips: pd.DataFrame) -> list[str]:
 
 def file_keys(paths) -> list[str]:
     """A key per file from its size and modification time (a real track replaced is embedded again)."""
-    import os
-
     keys = []
     for p in paths:
         try:
@@ -149,11 +148,10 @@ def embed_files(items: pd.DataFrame, out_dir: str | Path, name: str, embedder: E
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    from .benchmarks.base import printable
     from .data import save_npz
     from .progress import progress_bar
 
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     out_dir = Path(out_dir)
     chunk_dir = out_dir / f"{name}.chunks"
     chunk_dir.mkdir(parents=True, exist_ok=True)
@@ -178,7 +176,7 @@ def embed_files(items: pd.DataFrame, out_dir: str | Path, name: str, embedder: E
             ids, wins, audio, skip = [], [], [], []
             for (wl, reason), cid, path in zip(loaded, chunk["id"].astype(str), chunk["path"]):
                 if reason:
-                    skip.append([cid, _printable(path), reason])
+                    skip.append([cid, printable(path), reason])
                 for w, a in enumerate(wl):
                     ids.append(cid), wins.append(w), audio.append(a)
             X = embedder.embed_many(audio, sr, batch_size=batch_size) if audio else np.zeros((0, embedder.dim), np.float32)
@@ -191,13 +189,6 @@ def embed_files(items: pd.DataFrame, out_dir: str | Path, name: str, embedder: E
             bar.update(len(chunk))
     bar.close()
     return assemble_chunks(out_dir, name, items, embedder.dim)
-
-
-def _printable(path) -> str:
-    """A path as text that any CSV can hold (undecodable bytes of a file name as \\x escapes)."""
-    import os
-
-    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
 def _check_rows(X: np.ndarray, ids: list[str], embedder: Embedder) -> None:

@@ -104,8 +104,12 @@ def _logs_dir(run_path: Path | None) -> Path:
 
 def write_crash_log(exc: BaseException, what: str, run_path: Path | None = None) -> Path:
     """The traceback of ``exc`` in ``<run>/logs/<time>-<what>.log`` (the cache's logs/ without a run folder)."""
-    text = (f"command: {' '.join(sys.argv)}\npid: {os.getpid()}\ntime: {time.strftime('%Y-%m-%dT%H:%M:%S')}\n\n"
-            + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    return write_log("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), what, run_path)
+
+
+def write_log(text: str, what: str, run_path: Path | None = None) -> Path:
+    """``text`` (a traceback) in ``<run>/logs/<time>-<pid>-<what>.log``, headed by the command, PID and time."""
+    text = f"command: {' '.join(sys.argv)}\npid: {os.getpid()}\ntime: {time.strftime('%Y-%m-%dT%H:%M:%S')}\n\n{text}"
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{what.replace('/', '_')}.log"
     for folder in (_logs_dir(run_path), _logs_dir(None)):
         try:
@@ -157,19 +161,13 @@ def notebook_errors() -> None:
         return
 
     def short(shell, etype, value, tb, tb_offset=None):
-        if is_disk_full(value) and not isinstance(value, DiskFullError):
+        if not (isinstance(value, SynthMIRError) or is_disk_full(value)):
+            shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # an unexpected OSError: the whole story
+            return None
+        if not isinstance(value, SynthMIRError):
             value = disk_full_error(value)
         lines = [f"{NOTEBOOK_MARK} {value}"]
         shell._showtraceback(etype, value, lines)
         return lines
 
-    ip.set_custom_exc((SynthMIRError, OSError), _only_user(short))
-
-
-def _only_user(handler):
-    def wrapped(shell, etype, value, tb, tb_offset=None):
-        if isinstance(value, SynthMIRError) or is_disk_full(value):
-            return handler(shell, etype, value, tb, tb_offset)
-        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # an unexpected OSError: the whole story
-        return None
-    return wrapped
+    ip.set_custom_exc((SynthMIRError, OSError), short)

@@ -21,7 +21,7 @@ import re
 import sys
 from pathlib import Path
 
-from .errors import CRASH, NOTEBOOK_MARK, USER_ERROR, report
+from .errors import CRASH, NOTEBOOK_MARK, USER_ERROR, report, write_log
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -37,19 +37,9 @@ def outcome(exc, notebook: str, run_dir: Path | None) -> tuple[int, str]:
     if user:
         text = "\n".join([user[0][len(NOTEBOOK_MARK):].strip()] + lines[lines.index(user[0]) + 1:])
         return USER_ERROR, f"{notebook}: error: {text.strip()}"
-    log = None
-    if run_dir is not None:
-        folder = Path(run_dir) / "logs"
-        try:
-            import time
-
-            folder.mkdir(parents=True, exist_ok=True)
-            log = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{Path(notebook).stem}.log"
-            log.write_text(f"notebook: {notebook}\ncell: In [{exc.exec_count}]\n\n{exc.source}\n\n" + "\n".join(lines) + "\n")
-        except OSError:
-            log = None
-    where = f" (traceback: {log})" if log else ""
-    return CRASH, f"{notebook}: unexpected error in cell In [{exc.exec_count}]: {exc.ename}: {exc.evalue}{where}"
+    log = write_log(f"notebook: {notebook}\ncell: In [{exc.exec_count}]\n\n{exc.source}\n\n" + "\n".join(lines) + "\n",
+                    Path(notebook).stem, run_dir)
+    return CRASH, f"{notebook}: unexpected error in cell In [{exc.exec_count}]: {exc.ename}: {exc.evalue} (traceback: {log})"
 
 
 def main(argv: list[str] | None = None) -> int:

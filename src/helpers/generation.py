@@ -124,7 +124,7 @@ def finish_clip(audio: np.ndarray, source_sr: int, cfg: "GenerationConfig", seed
     """Mono, target rate, exact length, loudness-normalised (see :func:`loudness_target`) with a peak ceiling."""
     audio = to_mono(audio)
     audio = resample(audio, source_sr, cfg.sample_rate)
-    audio = fix_length(audio, int(round(cfg.duration_s * cfg.sample_rate)))
+    audio = fix_length(audio, cfg.n_samples)
     return normalize_loudness(audio, cfg.sample_rate, loudness_target(cfg, seed), cfg.peak_dbfs)
 
 
@@ -274,7 +274,7 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
     shard = parse_shard(shard)
     prompts = take_shard(prompts, shard)
     manifest_path = out_dir / manifest_name("metadata", shard)
-    n_samples = int(round(cfg.duration_s * cfg.sample_rate))
+    n_samples = cfg.n_samples
 
     requests = requests_from_table(prompts)
     listed = _read_manifest(manifest_path)

@@ -180,9 +180,8 @@ class ShardFiles:
         from .audio import wav_is_valid
 
         g = self.cfg.generation
-        n_samples = int(round(g.duration_s * g.sample_rate))
         return sum(1 for k in expected if k in listed
-                   and (not verify or wav_is_valid(self.folder / listed[k], g.sample_rate, n_samples)))
+                   and (not verify or wav_is_valid(self.folder / listed[k], g.sample_rate, g.n_samples)))
 
     def _chunk_ids(self, folder: Path) -> set[str]:
         """Ids in a chunk folder; chunks are written once, atomically, so each is read once."""

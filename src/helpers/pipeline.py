@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import functools
 import hashlib
+import inspect
 import json
 import logging
 import shutil
@@ -30,7 +31,7 @@ import pandas as pd
 import yaml
 
 from .config import Config, load_config, parse_overrides
-from .data import Stage, load_clip_manifest, merge_shard_manifests, write_csv, write_json
+from .data import Stage, load_clip_manifest, merge_shard_manifests, read_json, write_csv, write_json
 from .errors import MissingInput, StageError, run_entry
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,15 @@ def _locked(stage: str):
     or for shard i/n (n > 1) shared, with the shard's own lock. A second writer waits, or stops
     with :class:`~helpers.errors.RunFolderBusy` under ``--no-wait``."""
     def wrap(fn):
+        signature = inspect.signature(fn)
+
         @functools.wraps(fn)
         def locked(cfg: Config, *args, **kwargs):
             from .data import parse_shard
             from .locking import stage_lock
 
-            with stage_lock(cfg.run_path, stage, parse_shard(kwargs.get("shard"))):
+            shard = signature.bind(cfg, *args, **kwargs).arguments.get("shard")
+            with stage_lock(cfg.run_path, stage, parse_shard(shard)):
                 return fn(cfg, *args, **kwargs)
         return locked
     return wrap
@@ -60,11 +64,13 @@ def _save_config(cfg: Config) -> None:
 
 # --- 1. prompts -------------------------------------------------------------------------
 
-def prompts_settings(cfg: Config) -> dict:
-    """What stage 1's done-marker records: everything that decides the prompts table."""
+def prompts_settings(cfg: Config, descriptions: pd.DataFrame | None = None) -> dict:
+    """What stage 1's done-marker records: everything that decides the prompts table
+    (``descriptions``: the table :func:`helpers.prompts.load_descriptions` gives, read when not given)."""
     from .prompts import clips_per_genre_for_total, load_descriptions
 
-    descriptions = load_descriptions(cfg.prompts.descriptions, cfg.genres)
+    if descriptions is None:
+        descriptions = load_descriptions(cfg.prompts.descriptions, cfg.genres)
     digest = hashlib.sha256("\n".join(descriptions["genre"] + "\t" + descriptions["description"]).encode()).hexdigest()
     per_genre = (clips_per_genre_for_total(cfg.prompts.total_clips, cfg.genres)
                  if cfg.prompts.total_clips else {g: cfg.prompts.clips_per_genre for g in cfg.genres})
@@ -80,14 +86,14 @@ def run_prompts(cfg: Config) -> pd.DataFrame:
 
     _save_config(cfg)
     stage = Stage(cfg.run_path / "prompts")
-    settings = prompts_settings(cfg)
+    descriptions = load_descriptions(cfg.prompts.descriptions, cfg.genres)
+    settings = prompts_settings(cfg, descriptions)
     path = stage.path / "prompts.csv"
     if stage.is_done(settings):
         problems = prompts_problems(stage, path)
         if not problems:
             return pd.read_csv(path)
         log.warning("%s; making the prompts again", problems[0])
-    descriptions = load_descriptions(cfg.prompts.descriptions, cfg.genres)
     with stage.profile(**settings) as prof:
         table = build_prompts(descriptions, settings["clips_per_genre"], cfg.seed, cfg.prompts.max_descriptions_per_genre)
         write_csv(table, path)
@@ -118,10 +124,6 @@ def _generation_stage_settings(cfg: Config, prompts: pd.DataFrame) -> dict:
             "prompts_sha256": hashlib.sha256(rows.encode("utf-8")).hexdigest()}
 
 
-def _clip_length(cfg: Config) -> int:
-    return int(round(cfg.generation.duration_s * cfg.generation.sample_rate))
-
-
 @_locked("generate")
 def run_generation(cfg: Config, shard: str | None = None, progress: bool = True, generator=None) -> pd.DataFrame:
     """Prompts -> ``clips/<Genre>/<id>.wav`` + ``clips/metadata.csv``; resumable, shardable.
@@ -141,7 +143,7 @@ def run_generation(cfg: Config, shard: str | None = None, progress: bool = True,
     settings = _generation_stage_settings(cfg, prompts)
     i, n = parse_shard(shard)
     if n == 1 and stage.is_done(settings):
-        problems = clips_problems(cfg.run_path, cfg.generation.sample_rate, _clip_length(cfg), prompts["id"])
+        problems = clips_problems(cfg.run_path, cfg.generation.sample_rate, cfg.generation.n_samples, prompts["id"])
         if not problems:
             return load_clip_manifest(cfg.run_path)
         log.warning("stage 2 was done, but %s: making only those again", "; ".join(problems))
@@ -168,12 +170,12 @@ def merge_generation(cfg: Config) -> pd.DataFrame:
     out = cfg.run_path / "clips"
     merged = merge_shard_manifests(out, "metadata")
     missing = sorted(set(prompts["id"].astype(str)) - set(merged["id"].astype(str)))
-    bad = bad_clips(out, merged, cfg.generation.sample_rate, _clip_length(cfg))
-    if missing or bad:
-        raise StageError(f"merged {len(merged)} clips into {out / 'metadata.csv'}, but "
-                         + "; ".join(([f"{len(missing)} prompt(s) have no clip (first: {missing[0]})"] if missing else [])
-                                     + ([f"{len(bad)} clip(s) are missing or invalid (first: {bad[0]})"] if bad else []))
-                         + ": run the unfinished shards again (the launcher resubmits only those), then merge")
+    bad = bad_clips(out, merged, cfg.generation.sample_rate, cfg.generation.n_samples)
+    problems = ([f"{len(missing)} prompt(s) have no clip (first: {missing[0]})"] if missing else []) \
+        + ([f"{len(bad)} clip(s) are missing or invalid (first: {bad[0]})"] if bad else [])
+    if problems:
+        raise StageError(f"merged {len(merged)} clips into {out / 'metadata.csv'}, but {'; '.join(problems)}: run "
+                         "the unfinished shards again (the launcher resubmits only those), then merge")
     Stage(out).mark_done(_generation_stage_settings(cfg, prompts), **clips_record(out, merged))
     return merged
 
@@ -224,7 +226,7 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
     from .verify import embeddings_record, require_clips
 
     _save_config(cfg)
-    require_clips(cfg.run_path, cfg.generation.sample_rate, _clip_length(cfg), load_prompts(cfg)["id"])
+    require_clips(cfg.run_path, cfg.generation.sample_rate, cfg.generation.n_samples, load_prompts(cfg)["id"])
     clips = load_clip_manifest(cfg.run_path)
     out = embedding_dir(cfg)
     stage = Stage(out)
@@ -279,7 +281,7 @@ def _embed_real(cfg: Config, embedder, progress: bool) -> dict:
     if not len(real["ids"]):
         raise StageError(no_usable_tracks(cfg.evaluation.real_data, len(tracks), skipped))
     rstage.mark_done({"source": str(cfg.evaluation.real_data), "window_s": cfg.evaluation.window_s,
-                      "max_windows": cfg.evaluation.max_windows}, real=embeddings_record(rdir / "real.npz", real))
+                      "max_windows": cfg.evaluation.max_windows}, **embeddings_record(rdir / "real.npz", real))
     real.update(tracks=tracks, skipped=skipped, summary=summary)
     return real
 
@@ -442,22 +444,20 @@ def run_evaluation(cfg: Config) -> dict:
     real = tracks = None
     if cfg.evaluation.real_data:
         rdir = real_dir(cfg)
-        if not (rdir / "real.npz").exists() or not Stage(rdir).done_info():
-            skipped_csv = rdir / "real.skipped.csv"
-            if skipped_csv.exists() and (rdir / "tracks.csv").exists():
+        if not Stage(rdir).done_info():
+            last = read_json(rdir / "real.labels.json")  # what stage 3's last pass over this benchmark found
+            if last.get("embedded") == 0:
                 raise StageError(no_usable_tracks(cfg.evaluation.real_data, len(pd.read_csv(rdir / "tracks.csv")),
-                                                  pd.read_csv(skipped_csv, dtype=str)))
+                                                  pd.read_csv(rdir / "real.skipped.csv", dtype=str)))
             raise MissingInput(f"no real-benchmark embeddings in {rdir}: run stage 3 (03_embed) "
                                f"with real_data={cfg.evaluation.real_data!r} first")
-        tracks = pd.read_csv(rdir / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
         require_embeddings(rdir, "real", min_files=1)
+        tracks = pd.read_csv(rdir / "tracks.csv", dtype={"track_id": str}).set_index("track_id")
         real = load_embeddings(rdir, "real")
         skipped = pd.read_csv(rdir / "real.skipped.csv", dtype=str)
         scores = track_scores(clf.predict_proba(real["X"]), real["ids"], labels, true_labels=tracks["label"])
         scores["path"] = tracks.loc[scores.index, "path"].to_numpy()
         scores = scores.reset_index()
-        if not len(scores):
-            raise StageError(no_usable_tracks(cfg.evaluation.real_data, len(tracks), skipped))
         metrics["real"] = classification_metrics(scores["label"], scores["predicted"], labels)
         metrics["real"].update(tracks=len(scores), skipped=len(skipped), window_s=cfg.evaluation.window_s,
                                max_windows=cfg.evaluation.max_windows, source=str(cfg.evaluation.real_data))

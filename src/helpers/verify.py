@@ -139,12 +139,11 @@ def embeddings_problems(folder: Path, name: str, expected_ids=None, min_files: i
     stage = Stage(folder)
     info = stage.done_info()
     path = Path(folder) / f"{name}.npz"
-    record = info.get(name, info if name == "synthetic" else {})
     if not info:
         return [f"stage 3 is not finished in {folder} (no {stage.done_marker.name})"]
     if not path.exists():
         return [f"{path} is missing"]
-    if "sha256" in record and file_sha256(path) != record["sha256"]:
+    if "sha256" in info and file_sha256(path) != info["sha256"]:
         return [f"{path} changed after stage 3 finished (its SHA-256 differs from {stage.done_marker})"]
     try:
         with np.load(path, allow_pickle=False) as z:
