@@ -131,7 +131,8 @@ def test_run_is_run_all_sh_with_its_own_arguments():
     out = subprocess.run([str(ROOT / "synthmir"), "run", "--frobnicate"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "run_all.sh: unknown option --frobnicate" in out.stderr
     out = subprocess.run([str(ROOT / "synthmir"), "run", "--help"], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0 and "--studies" in out.stdout
+    assert out.returncode == 0 and "--studies" in out.stdout and "--no-wait" in out.stdout
+    assert "set -euo" not in out.stdout and out.stdout.rstrip().endswith("traceback in the run folder's logs/.")  # the header, all of it, only it
 
 
 def test_report_without_executed_notebooks_says_how_to_make_them(tmp_path, capsys):
