@@ -63,6 +63,11 @@ export PYTHONUNBUFFERED=1
 # a kernel under papermill has no terminal: progress as plain lines on its stderr,
 # which papermill passes on (--stderr-file -) to this terminal
 export SYNTHMIR_PROGRESS="${SYNTHMIR_PROGRESS:-lines}"
+# the pre-flight: weights, GPU, versions (and, for MusicGen, the fast path and the batch that fits),
+# all checked in seconds before anything long starts; every problem listed with its fix, exit 2
+if [ "$FROM" \< 04 ]; then
+  python -m helpers.cli check --profile "$PROFILE" || exit $?
+fi
 python -m helpers.kernel >/dev/null  # the "SynthMIR" kernel the notebooks name (idempotent)
 RUN_DIR="$("$VENV/bin/python" - "$PROFILE" "${PARAMS[@]}" <<'PY'
 import sys

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Make (once) the project's virtual environment and print its path.
 #
-# The venv lives outside the clone, keyed by a hash of the requirement files,
-# so every clone with the same requirements reuses it and a change of
-# requirements builds a new one. A venv is complete only once its
+# It is installed from the lock files only (requirements/lock.txt and
+# nodeps.lock: exact versions, checked by hash; scripts/lock.sh refreshes them),
+# so two clones of one commit get the same packages. The venv lives outside the
+# clone, keyed by a hash of the lock files and the Python version, so every clone
+# with the same lock reuses it and a new lock builds a new one. A venv is complete only once its
 # `.complete` marker exists: an interrupted set-up is wiped and redone.
 #
 #   SYNTHMIR_VENV=/path   use (or make) the venv there instead
@@ -11,7 +13,13 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python3}"
-HASH="$(cat "$ROOT"/requirements/*.txt | sha256sum | cut -c1-12)"
+LOCK_PY=3.11   # the Python the lock was made for (scripts/lock.sh)
+PY_VERSION="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)"
+if [ "$PY_VERSION" != "$LOCK_PY" ]; then
+  echo "[setup] error: requirements/lock.txt is for Python $LOCK_PY, but $PY is Python ${PY_VERSION:-(not found)}; set PYTHON=python$LOCK_PY" >&2
+  exit 2
+fi
+HASH="$(cat "$ROOT/requirements/lock.txt" "$ROOT/requirements/nodeps.lock" <(echo "$PY_VERSION") | sha256sum | cut -c1-12)"
 VENV="${SYNTHMIR_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/synthmir/venv-$HASH}"
 log() { echo "[setup] $*" >&2; }
 
@@ -28,11 +36,12 @@ if [ ! -f "$VENV/.complete" ]; then
   : >"$PIPLOG"
   "$PY" -m venv "$VENV"
   pip_ install --upgrade pip
-  # one torch for the whole project (see requirements/torch.txt)
-  pip_ install -r "$ROOT/requirements/torch.txt"
-  pip_ install -r "$ROOT/requirements/torch.txt" -r "$ROOT/requirements/base.txt"
+  # every package at the lock's version and hash; the lock holds the dependencies too,
+  # so nothing outside it is installed (one torch for the whole project: requirements/torch.txt)
+  pip_ install --require-hashes --no-deps -r "$ROOT/requirements/lock.txt"
   # obsolete or unbuildable declared dependencies: files only (see requirements/nodeps.txt)
-  pip_ install --no-deps -r "$ROOT/requirements/nodeps.txt"
+  pip_ install --require-hashes --no-deps -r "$ROOT/requirements/nodeps.lock"
+  "$VENV/bin/python" -m pip check >>"$PIPLOG" 2>&1 || log "pip check reports conflicts (see $PIPLOG); the nodeps packages are expected there"
   "$VENV/bin/python" -c "import torch, torchvision, transformers, timm, hear21passt, tinysoundfont, musicnn, papermill" >&2
   touch "$VENV/.complete"
   log "venv ready"

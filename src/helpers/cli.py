@@ -32,6 +32,8 @@ EXAMPLES = {
           ./synthmir run -p real_data data/realbench-dev    the study, evaluated on those recordings too
           ./synthmir report --profile offline    re-render the reports and their index
           ./synthmir info                        which code, venv, kernel and run folder this clone uses
+          ./synthmir check --profile paper       pre-flight of the paper profile (weights, GPU, versions)
+          ./synthmir weights fetch --profile paper   its weights (needs internet), then pack / unpack
 
         every command has its own --help with examples.
         """,
@@ -111,6 +113,18 @@ EXAMPLES = {
         examples:
           ./synthmir soundfonts fetch             FluidR3_GM, MuseScore General, AVL drum kits into the cache
           ./synthmir soundfonts list
+        """,
+    "check": """
+        examples:
+          ./synthmir check --profile paper        weights, GPU, versions, fast-path check, memory (seconds)
+          ./synthmir check --profile paper --quick   without loading the model
+        """,
+    "weights": """
+        examples:
+          ./synthmir weights check --profile paper          what is there, what is missing
+          ./synthmir weights fetch --profile paper          (needs internet) MusicGen + PaSST into the caches
+          ./synthmir weights pack /media/usb/synthmir-weights   both sets in one folder, with checksums
+          ./synthmir weights unpack /media/usb/synthmir-weights  on the cluster: checked, then placed
         """,
     "info": """
         examples:
@@ -227,6 +241,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_args", nargs="*", help="./run_all.sh's arguments, passed on as they are")
 
     _add(sub, "kernel", 'register the "SynthMIR" Jupyter kernel in the venv (idempotent)')
+    p = _add(sub, "check", "pre-flight: everything a run of the profile needs, checked in seconds")
+    p.add_argument("--profile", default="offline", help="configs/<profile>.yaml (default offline) or a YAML path")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="dotted config override")
+    p.add_argument("--quick", action="store_true", help="do not load the model (no fast-path or memory check)")
+    p = _add(sub, "weights", "the pretrained weights of a profile: fetch, check, pack, unpack")
+    wa = p.add_subparsers(dest="action", metavar="<action>")
+    wa.required = True
+    for action, text in (("check", "what is there and what is missing"),
+                         ("fetch", "download what is missing (needs internet; resumable)"),
+                         ("pack", "copy the weights into FOLDER, with a manifest of checksums"),
+                         ("unpack", "check FOLDER against its manifest, then place each file")):
+        w = wa.add_parser(action, help=text, description=text)
+        if action in ("pack", "unpack"):
+            w.add_argument("folder", metavar="FOLDER")
+        if action != "unpack":
+            w.add_argument("--profile", default="paper", help="configs/<profile>.yaml (default paper)")
+            w.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="dotted config override")
     p = _add(sub, "info", "where this clone's code, venv, kernel and runs are")
     p.add_argument("--profile", default="offline")
     return parser
@@ -407,7 +438,19 @@ def _info(args) -> int:
     return 0
 
 
-COMMANDS = {"realbench": _realbench, "lab": _lab, "report": _report, "kernel": _kernel, "info": _info,
+def _check(args) -> int:
+    from .preflight import main as preflight_main
+
+    return preflight_main(args)
+
+
+def _weights(args) -> int:
+    from .weights import main as weights_main
+
+    return weights_main(args)
+
+
+COMMANDS = {"check": _check, "weights": _weights, "realbench": _realbench, "lab": _lab, "report": _report, "kernel": _kernel, "info": _info,
             **{s: _stage for s in STAGES}}
 
 

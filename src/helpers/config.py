@@ -62,7 +62,9 @@ class GenerationConfig:
     # a level, or [low, high]: each clip's level drawn from its seed
     loudness_lufs: float | list[float] = setting(-18.0, ge=-70, le=0, stage="generate")
     peak_dbfs: float = setting(-1.0, ge=-60, le=0, stage="generate")
-    batch_size: int = setting(8, ge=1)                   # clips per generate_batch call: speed only
+    # clips per generate_batch call, or auto: the backend's choice (MusicGen: the largest batch
+    # that fits in the GPU's memory); speed only
+    batch_size: int | typing.Literal["auto"] = setting(8, ge=1)
     workers: int = setting(1, ge=1, le=256)              # processes for CPU backends: speed only
     options: dict = setting(factory=dict, stage="generate")  # backend-specific settings
 
@@ -164,6 +166,10 @@ def _check_type(value: Any, tp: Any, where: str) -> Any:
                 pass
         allowed = " or ".join("null" if a is type(None) else _type_name(a) for a in args)
         raise ConfigError(f"{where}: {value!r} is not {allowed}")
+    if origin is typing.Literal:
+        if value not in args:
+            raise ConfigError(f"{where}: expected {' or '.join(map(repr, args))}, got {value!r}")
+        return value
     if origin is list:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
@@ -197,6 +203,8 @@ def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is list:
         return f"a list of {_type_name(typing.get_args(tp)[0])}s"
+    if origin is typing.Literal:
+        return " or ".join(map(repr, typing.get_args(tp)))
     return {int: "an integer", float: "a number", str: "a string", bool: "true or false",
             dict: "a mapping"}.get(origin or tp, str(tp))
 

@@ -10,6 +10,7 @@ resumes with nothing lost or duplicated.
 from __future__ import annotations
 
 import abc
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ import pandas as pd
 
 from .audio import fix_length, load_audio, normalize_loudness, resample, to_mono, wav_is_valid, write_wav_atomic
 from .registry import Registry
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .config import GenerationConfig
@@ -80,6 +83,17 @@ class Generator(abc.ABC):
     def describe(self) -> dict:
         """Settings worth recording in the stage's profile."""
         return {"backend": self.name, "duration_s": self.duration_s, "sample_rate": self.sample_rate}
+
+    #: the stage's batch when ``generation.batch_size`` is ``auto`` and the backend has no better idea
+    DEFAULT_BATCH = 8
+
+    def batch_size_for(self, requested: int | str) -> tuple[int, str]:
+        """The clips per :meth:`generate_batch` call for the stage's ``generation.batch_size``
+        (an int, or ``"auto"``), and why. A backend that knows its memory (MusicGen on a
+        GPU) checks an explicit batch here and raises an error naming the setting."""
+        if requested == "auto":
+            return self.DEFAULT_BATCH, f"batch_size auto: {self.DEFAULT_BATCH} (the {self.name} backend's default)"
+        return int(requested), f"batch {int(requested)}"
 
 
 GENERATORS: Registry[Generator] = Registry("generator")
@@ -239,6 +253,17 @@ def _row_matches(row: dict, req: ClipRequest) -> bool:
         return False
 
 
+def _stage_batch(cfg, generator: Generator | None) -> tuple[int, str]:
+    """``generation.batch_size`` resolved: ``(clips per batch, why)``."""
+    if generator is not None:
+        return generator.batch_size_for(cfg.batch_size)
+    if cfg.batch_size == "auto":  # worker processes build their own backends: CPU backends' default
+        return Generator.DEFAULT_BATCH, f"batch_size auto: {Generator.DEFAULT_BATCH} per worker call"
+    if int(cfg.batch_size) < 1:
+        raise ValueError(f"generation.batch_size must be >= 1, got {cfg.batch_size}")
+    return int(cfg.batch_size), f"batch {int(cfg.batch_size)}"
+
+
 def requests_from_table(prompts: pd.DataFrame) -> list[ClipRequest]:
     return [ClipRequest(id=str(r.id), genre=str(r.genre), description=str(r.description),
                         prompt=str(r.prompt), seed=int(r.seed)) for r in prompts.itertuples()]
@@ -298,13 +323,17 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
         write_csv(pd.DataFrame([done[i] for i in order], columns=MANIFEST_COLUMNS), manifest_path)
 
     save()
-    if cfg.batch_size < 1:
-        raise ValueError(f"generation.batch_size must be >= 1, got {cfg.batch_size}")
-    batches = [pending[i:i + cfg.batch_size] for i in range(0, len(pending), cfg.batch_size)]
+    if pending and generator is None and cfg.workers <= 1:
+        generator = generator_from_config(cfg)  # before batching: the batch may depend on it (auto)
+    batch_size, why = _stage_batch(cfg, generator)
+    if pending:
+        log.info("generation: %s", why)
+    batches = [pending[i:i + batch_size] for i in range(0, len(pending), batch_size)]
     bar = progress_bar(total=len(requests), initial=len(requests) - len(pending), unit="clip",
                        desc=f"generate ({cfg.backend})", progress=progress)
     with stage.profile(shard_file_name("profile", shard, ".json"), backend=cfg.backend, shard=list(shard),
-                       clips_total=len(requests), clips_made=len(pending), batch_size=cfg.batch_size,
+                       clips_total=len(requests), clips_made=len(pending), batch_size=batch_size,
+                       batch_size_why=why,
                        workers=cfg.workers) as prof:
         t0 = time.perf_counter()
 

@@ -148,6 +148,10 @@ def run_generation(cfg: Config, shard: str | None = None, progress: bool = True,
             return load_clip_manifest(cfg.run_path)
         log.warning("stage 2 was done, but %s: making only those again", "; ".join(problems))
         stage.clear_done()
+    if generator is None:  # weights, device, versions of this stage and the next, before any clip is made
+        from .preflight import require_ready
+
+        require_ready(cfg, stages=("generate", "embed"))
     manifest = generate_clips(prompts, out, cfg.generation, generator=generator, shard=(i, n), progress=progress)
     wanted = take_shard(prompts, (i, n))["id"].astype(str)
     missing = sorted(set(wanted) - set(manifest["id"].astype(str)))
@@ -233,6 +237,9 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
     settings = embedding_settings(cfg)
     stage.check_settings(settings, "embeddings")
     if embedder is None:
+        from .preflight import require_ready
+
+        require_ready(cfg, stages=("embed",))
         embedder = load_embedder(cfg.embedding.backend, **cfg.embedding.options)
     i, n = parse_shard(shard)
     items = take_shard(clips[["id", "path"]].assign(key=clip_keys(clips)), (i, n))
@@ -433,6 +440,8 @@ def run_evaluation(cfg: Config) -> dict:
     val["path"] = clips.loc[val_ids, "path"].to_numpy()
     val["prompt"] = clips.loc[val_ids, "prompt"].to_numpy()
     labels = list(clf.classes_)
+    from .environment import environment_record
+
     metrics = {"profile": cfg.profile, "labels": labels,
                "generator": cfg.generation.backend, "embedder": cfg.embedding.backend,
                "train_clips": int((split["split"] == "train").sum()),
@@ -470,6 +479,7 @@ def run_evaluation(cfg: Config) -> dict:
     if spread is not None:
         write_csv(spread, out.path / "seed_spread.csv")
         metrics["seed_spread"] = seed_spread_summary(spread, labels)
+    metrics["environment"] = environment_record()  # the exact versions this figure was made with
     write_json(metrics, cfg.run_path / "metrics.json")
     result["metrics"] = metrics
     return result

@@ -22,8 +22,10 @@ class StaticDecoderStep(nn.Module):
     ``cross_bias`` ``(rows, 1, 1, text_len)`` additive mask.
     """
 
-    def __init__(self, decoder: nn.Module, rows: int, max_len: int, text_len: int):
+    def __init__(self, decoder: nn.Module, rows: int, max_len: int, text_len: int,
+                 head_weights: list[torch.Tensor] | None = None):
         super().__init__()
+        self.head_weights = head_weights  # float32 LM heads (see cast_for_decoding), or None: the modules
         self.lm = decoder  # MusicgenForCausalLM
         core = decoder.model.decoder
         cfg = decoder.config
@@ -100,5 +102,18 @@ class StaticDecoderStep(nn.Module):
             x = layer.final_layer_norm(h)
             h = residual + layer.fc2(layer.activation_fn(layer.fc1(x)))
         h = core.layer_norm(h)
-        logits = torch.stack([head(h[:, 0]) for head in self.lm.lm_heads], dim=1)  # (N, K, V)
-        return logits.reshape(self.rows * self.num_codebooks, -1)
+        return head_logits(h[:, 0], self.lm.lm_heads, self.head_weights)
+
+
+def head_logits(hidden: torch.Tensor, heads: nn.ModuleList, weights: list[torch.Tensor] | None) -> torch.Tensor:
+    """Last hidden state ``(N, D)`` -> float32 logits ``(N * K, V)``, codebook-major per row.
+
+    With ``weights`` (float32 copies of the heads) the product is taken in float32 from the
+    hidden state, so the logits are not rounded to the decoder's dtype; without, the heads
+    themselves (a float32 model)."""
+    if weights is None:
+        logits = torch.stack([head(hidden) for head in heads], dim=1)
+    else:
+        h = hidden.to(torch.float32)
+        logits = torch.stack([nn.functional.linear(h, w) for w in weights], dim=1)
+    return logits.reshape(-1, logits.shape[-1]).to(torch.float32)

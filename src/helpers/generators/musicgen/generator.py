@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ...generation import ClipRequest, Generator
-from .decoder import StaticDecoderStep
+from .decoder import StaticDecoderStep, head_logits
 from .loading import DEFAULT_MODEL, _resolve_device, _resolve_dtype, load_musicgen
 from .sampling import gumbel_noise, process_logits, seed_keys
 
@@ -55,6 +55,24 @@ class _RecordCodes:
 DECODE_ELEMENTS = 2**30  # EnCodec decodes at most this many activation elements per layer at once
 
 
+def cast_for_decoding(net: nn.Module, device: torch.device, dtype: torch.dtype) -> list[torch.Tensor] | None:
+    """Put ``net`` on ``device`` and cast only what runs at ``dtype``: the text encoder, the decoder and
+    ``enc_to_dec_proj``. EnCodec (``audio_encoder``) keeps its weights and codebooks as loaded, bit for
+    bit. Returns float32 copies of the LM heads' weights, taken before the cast, from which the fast
+    path computes float32 logits (so the guidance ``uncond + g * (cond - uncond)`` works on unrounded
+    values); None at float32, where the heads themselves are used."""
+    heads = None
+    if dtype != torch.float32:
+        heads = [head.weight.detach().to(device=device, dtype=torch.float32, copy=True)
+                 for head in net.decoder.lm_heads]
+    net.to(device=device)
+    for name in ("text_encoder", "decoder", "enc_to_dec_proj"):
+        part = getattr(net, name, None)
+        if part is not None:
+            part.to(dtype=dtype)
+    return heads
+
+
 class MusicGenGenerator(Generator):
     """MusicGen through transformers: prompts -> mono float32 clips at the EnCodec rate (32 kHz for musicgen-small).
 
@@ -68,10 +86,12 @@ class MusicGenGenerator(Generator):
     ``do_sample`` (True; False = greedy), ``batch_size`` (None: decode each
     batch the caller hands over, i.e. the stage's ``generation.batch_size``,
     in one go; an int caps it, e.g. to bound GPU memory), ``dtype`` (``"auto"``: float32 on CPU,
-    bfloat16 on CUDA; the EnCodec decoder always runs in float32), ``device``
+    bfloat16 on CUDA: the text encoder and decoder run at this dtype; EnCodec keeps its float32
+    weights, and the fast path's logits are float32, from float32 LM heads), ``device``
     (``"auto"``), ``fast`` (True: own decode loop with per-clip seeds; False:
     ``model.generate``), ``kv_cache`` (``"static"`` or ``"dynamic"``, fast
-    path only), ``compile`` (False; True compiles the static decoder step,
+    path only), ``check_fast`` (True: before any clip, a few teacher-forced steps of the fast path
+    are checked against ``model.decoder``, see :mod:`.checks`), ``compile`` (False; True compiles the static decoder step,
     with CUDA graphs on GPU), ``text_pad_multiple`` (64: prompt tokens are
     padded to a multiple of this), ``cache_dir``, ``local_files_only``
     (None: offline when ``HF_HUB_OFFLINE`` is set).
@@ -98,6 +118,7 @@ class MusicGenGenerator(Generator):
         text_pad_multiple: int = 64,
         cache_dir: str | os.PathLike | None = None,
         local_files_only: bool | None = None,
+        check_fast: bool = True,
         **options: Any,
     ):
         super().__init__(duration_s=duration_s)
@@ -105,8 +126,8 @@ class MusicGenGenerator(Generator):
             log.warning("musicgen backend ignores unknown options: %s", ", ".join(sorted(options)))
         if temperature <= 0 and do_sample:
             raise ValueError(f"temperature must be > 0 when sampling, got {temperature}")
-        if batch_size is not None and int(batch_size) < 1:
-            raise ValueError(f"batch_size must be >= 1 or None, got {batch_size}")
+        if batch_size is not None and batch_size != "auto" and (isinstance(batch_size, bool) or int(batch_size) < 1):
+            raise ValueError(f"generation.options.batch_size must be >= 1, auto or null, got {batch_size!r}")
         if kv_cache not in ("static", "dynamic"):
             raise ValueError(f"kv_cache must be 'static' or 'dynamic', got {kv_cache!r}")
         if int(text_pad_multiple) < 1:
@@ -116,7 +137,7 @@ class MusicGenGenerator(Generator):
         self.top_p = float(top_p or 0.0)
         self.temperature = float(temperature)
         self.do_sample = bool(do_sample)
-        self.batch_size = int(batch_size) if batch_size is not None else None
+        requested_batch = batch_size if batch_size in (None, "auto") else int(batch_size)
         self.fast = bool(fast)
         self.kv_cache = kv_cache
         self.compile = bool(compile)
@@ -135,9 +156,8 @@ class MusicGenGenerator(Generator):
         self.processor = processor
         self.tokenizer = getattr(processor, "tokenizer", processor)
         net.eval()
-        net.to(device=self.device, dtype=self.dtype)
-        net.audio_encoder.to(dtype=torch.float32)  # EnCodec decoding at full precision
         self.model = net
+        self.head_weights = cast_for_decoding(net, self.device, self.dtype)
 
         cfg = net.config
         self.num_codebooks = int(cfg.decoder.num_codebooks)
@@ -157,6 +177,53 @@ class MusicGenGenerator(Generator):
         # the static decoder step (KV buffers) of the last batch shape, kept for reuse across batches
         self._steppers: dict[tuple[int, int], StaticDecoderStep] = {}
         self._compiled: dict[tuple[int, int], Any] = {}
+        # the decode batch (the option; auto: the largest that fits in the GPU's memory) and EnCodec's chunk
+        self.decode_chunk: int | None = None
+        self.batch_size: int | None = None
+        self.batch_reason = ""
+        # the fast path checked against model.decoder on this model, device and dtype (raises FastPathMismatch)
+        self.fast_check = None
+        if self.fast and check_fast:
+            from .checks import check_fast_path
+
+            self.fast_check = check_fast_path(self)
+        if requested_batch is not None:
+            self.batch_size, self.batch_reason = self._fit_batch(requested_batch, "generation.options.batch_size")
+
+    def _memory_kwargs(self) -> dict:
+        from .memory import param_counts
+
+        if getattr(self, "_param_counts", None) is None:
+            self._param_counts = param_counts(self.model)
+        return dict(duration_s=self.duration_s, dtype=self.dtype, guidance=self._cfg,
+                    text_len=self.text_pad_multiple, counts=self._param_counts)
+
+    def _fit_batch(self, requested, setting: str) -> tuple[int | None, str]:
+        """``requested`` (an int or ``"auto"``) against the device's memory (see :mod:`.memory`)."""
+        from .memory import choose_batch
+
+        batch, why, chunk = choose_batch(self.model.config, requested, self.device, setting=setting,
+                                         **self._memory_kwargs())
+        if chunk is not None:
+            self.decode_chunk = chunk
+        log.info("musicgen: %s", why)
+        return batch, why
+
+    def batch_size_for(self, requested) -> tuple[int, str]:
+        """The stage's batch: ``auto`` takes this backend's decode batch (memory-chosen on a GPU; 8 on
+        the CPU); an explicit ``generation.batch_size`` with no ``options.batch_size`` cap is checked
+        against the GPU's memory, since each stage batch is then decoded at once."""
+        if requested == "auto":
+            if self.batch_size is None:
+                self.batch_size, self.batch_reason = self._fit_batch("auto", "generation.batch_size")
+            if self.batch_size is None:
+                return super().batch_size_for(requested)
+            return self.batch_size, self.batch_reason
+        requested = int(requested)
+        if self.batch_size is None:  # no cap: every stage batch is one decode batch
+            batch, why = self._fit_batch(requested, "generation.batch_size")
+            return requested, why
+        return requested, f"batch {requested}, decoded {min(requested, self.batch_size)} at a time ({self.batch_reason})"
 
     @classmethod
     def from_model(cls, model: nn.Module, processor: Any, **options: Any) -> "MusicGenGenerator":
@@ -220,6 +287,8 @@ class MusicGenGenerator(Generator):
         # in chunks: EnCodec's last layers hold (B, 64, n_samples) activations, and past 2**31 elements
         # (about 100 clips of 10 s) CUDA's padding kernels refuse the tensor ("must fit into 32-bit index math")
         chunk = max(1, DECODE_ELEMENTS // (64 * max(self.n_samples, 1)))
+        if self.decode_chunk:  # smaller where the memory rule asked for it
+            chunk = min(chunk, self.decode_chunk)
         parts = []
         for s in range(0, codes.shape[0], chunk):
             part = codes[s : s + chunk]
@@ -297,7 +366,7 @@ class MusicGenGenerator(Generator):
             # one set of KV buffers at a time: at 256 clips with guidance they take ~25 GB in bf16
             self._steppers.clear()
             self._compiled.clear()
-            step = StaticDecoderStep(self.model.decoder, rows, max_len, text_len)
+            step = StaticDecoderStep(self.model.decoder, rows, max_len, text_len, head_weights=self.head_weights)
             self._steppers[key] = step
             self._compiled.pop(key, None)
         if not self.compile:
@@ -339,21 +408,22 @@ class MusicGenGenerator(Generator):
                 cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
             import inspect
 
-            cache_kw = "cache" if "cache" in inspect.signature(self.model.decoder.forward).parameters else "past_key_values"
+            core = self.model.decoder.model  # MusicgenModel: the last hidden state, the heads applied here
+            cache_kw = "cache" if "cache" in inspect.signature(core.forward).parameters else "past_key_values"
 
             def forward(tokens: torch.Tensor, pos: int) -> torch.Tensor:
-                out = self.model.decoder(
+                out = core(
                     input_ids=tokens[:, None], encoder_hidden_states=states, encoder_attention_mask=mask,
                     use_cache=True, **{cache_kw: cache},
                 )
-                return out.logits[:, -1]
+                return head_logits(out.last_hidden_state[:, -1], self.model.decoder.lm_heads, self.head_weights)
 
         seq = torch.empty((batch * K, max_length), dtype=torch.long, device=self.device)
         seq[:, 0] = pattern[:, 0]
         current = seq[:, 0]
         for t in range(1, max_length):
             tokens = current.repeat(2) if self._cfg else current
-            current = self._next_tokens(forward(tokens, t - 1).to(torch.float32), keys, t, pattern[:, t])
+            current = self._next_tokens(forward(tokens, t - 1), keys, t, pattern[:, t])
             seq[:, t] = current
         return self._undelay(seq, batch)
 

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "facebook/musicgen-small"
 
+#: the transformers releases the fast decode path was tested on (requirements/base.txt says the same;
+#: requirements/lock.txt pins one of them); the pre-flight refuses others
+TESTED_TRANSFORMERS = ">=5.24,<5.25"
+
 #: what a model folder (or hub snapshot) must hold: for each need, the files that satisfy it (any one)
 NEEDED_FILES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("model config", ("config.json",)),
@@ -126,17 +130,23 @@ def _how_to_place(repo_id: str, cache_dir: str | os.PathLike | None) -> str:
     )
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """Whether a TCP connection to the hub endpoint (``HF_ENDPOINT``) opens within ``timeout`` seconds."""
-    import socket
-    from urllib.parse import urlparse
+def hub_endpoint() -> str:
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
 
-    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
-    port = url.port or (443 if url.scheme == "https" else 80)
+
+def _hub_reachable(timeout: float = 5.0) -> bool:
+    """Whether the hub (``HF_ENDPOINT``) answers an HTTP request within ``timeout`` seconds.
+
+    Asked through huggingface_hub's own HTTP session, so it goes where downloads go: through
+    the standard proxy variables (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``)
+    and with the same certificates. Any HTTP answer counts (the hub is there); a connection
+    or proxy failure, or a timeout, does not."""
+    from huggingface_hub.utils import get_session
+
     try:
-        with socket.create_connection((url.hostname or "huggingface.co", port), timeout=timeout):
-            return True
-    except OSError:
+        get_session().head(hub_endpoint(), timeout=timeout)
+        return True
+    except Exception:  # httpx's connect, proxy and timeout errors (the class differs between versions)
         return False
 
 

@@ -141,6 +141,18 @@ def build_random_musicgen(size: str = "small", seed: int = 0) -> tuple[nn.Module
     tokenizer is the tiny in-memory word-level one (fine for timing). No
     downloads. Use for benchmarks only: the audio is noise.
     """
+    return _build(*_real_configs(size), lecun_init=False, seed=seed)
+
+
+def musicgen_config(size: str = "small"):
+    """The ``MusicgenConfig`` of the real architecture (as :func:`build_random_musicgen`), without building it."""
+    from transformers import MusicgenConfig
+
+    text_cfg, audio_cfg, dec_cfg = _real_configs(size)
+    return MusicgenConfig(text_encoder=text_cfg, audio_encoder=audio_cfg, decoder=dec_cfg)
+
+
+def _real_configs(size: str):
     from transformers import EncodecConfig, MusicgenDecoderConfig, T5Config
 
     if size not in _SIZES:
@@ -163,4 +175,4 @@ def build_random_musicgen(size: str = "small", seed: int = 0) -> tuple[nn.Module
         num_attention_heads=heads, hidden_size=width, num_codebooks=4, dropout=0.1,
         activation_function="gelu", pad_token_id=2048, bos_token_id=2048,
     )
-    return _build(text_cfg, audio_cfg, dec_cfg, lecun_init=False, seed=seed)
+    return text_cfg, audio_cfg, dec_cfg
