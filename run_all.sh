@@ -7,7 +7,7 @@
 #   ./run_all.sh -p real_data data/realbench-dev   evaluate on real recordings too
 #   ./run_all.sh -p real_data gtzan:/data/gtzan    ... read in a dataset's own layout (gtzan, fma, mtg-jamendo)
 #   ./run_all.sh --from 03                         start at a later notebook
-#   ./run_all.sh --studies                         then the studies 06..09 (those that exist)
+#   ./run_all.sh --studies                         then the studies 06..11 (those that exist; 10-11: tempo, key)
 #   ./run_all.sh --reports /tmp/r                  HTML elsewhere (default reports/<profile>/)
 #   ./run_all.sh --no-wait                         stop at once if another process writes the run folder
 #
@@ -92,7 +92,7 @@ OUT_HTML="${OUT_HTML:-$ROOT/reports/$PROFILE}"
 mkdir -p "$OUT_NB" "$OUT_HTML"
 NOTEBOOKS=("$ROOT"/notebooks/0[1-5]_*.ipynb)
 if [ "$STUDIES" = 1 ]; then
-  for nb in "$ROOT"/notebooks/0[6-9]_*.ipynb; do [ -e "$nb" ] && NOTEBOOKS+=("$nb"); done
+  for nb in "$ROOT"/notebooks/0[6-9]_*.ipynb "$ROOT"/notebooks/1[0-9]_*.ipynb; do [ -e "$nb" ] && NOTEBOOKS+=("$nb"); done
 fi
 START=$(date +%s)
 for nb in "${NOTEBOOKS[@]}"; do

@@ -92,7 +92,8 @@ def test_every_setting_is_typed_and_ranged_or_not_a_number():
         return tp in (int, float) or any(a in (int, float) for a in typing.get_args(tp))
 
     hints = {}
-    for cls in (Config, *[type(getattr(Config(), s)) for s in ("prompts", "generation", "embedding", "training", "evaluation")]):
+    for cls in (Config, *[type(getattr(Config(), s)) for s in ("prompts", "generation", "embedding", "training", "evaluation",
+                                                              "task")]):
         hints.update({(cls, k): v for k, v in typing.get_type_hints(cls).items()})
     unranged = [k for k, f in leaf_fields() if numeric(next(v for (c, n), v in hints.items() if n == f.name))
                 and not allowed_range(f)]
@@ -145,6 +146,8 @@ STAGE_PERTURB = {  # a valid other value for each setting that is not a plain nu
     "embedding.backend": "spectrum", "embedding.options": {"x": 1}, "training.device": "cuda",
     "evaluation.real_data": "/data/other", "evaluation.label_map": "identity",
     "prompts.total_clips": 10, "prompts.max_descriptions_per_genre": 3,
+    "task.name": "key", "task.model": "key-cnn", "task.baseline": "key-profile", "task.options": {"filters": 4},
+    "task.real_data": "jams:/data/other",
 }
 
 
@@ -152,10 +155,11 @@ def _fingerprints(cfg) -> dict:
     """What each stage records as its settings (evaluation records none: it is always redone)."""
     from helpers.generation import generation_settings
     from helpers.pipeline import embedding_settings, prompts_settings, real_dir, training_settings
+    from helpers.tasks.study import task_settings
 
     return {"prompts": prompts_settings(cfg), "generate": generation_settings(cfg.generation),
             "embed": [embedding_settings(cfg), real_dir(cfg).name if cfg.evaluation.real_data else None],
-            "train": training_settings(cfg)}
+            "train": training_settings(cfg), "task": task_settings(cfg)}
 
 
 def test_which_settings_change_which_stage(tmp_path):

@@ -107,16 +107,35 @@ class EvaluationConfig:
 
 
 @dataclass
+class TaskConfig:
+    # genre: the paper's study (stages 1-5); tempo or key: stages 1-2, then helpers.tasks
+    name: typing.Literal["genre", "tempo", "key"] = setting("genre", stage="task")
+    model: str | None = setting(None, stage="task")        # None: tempo-cnn / key-cnn (helpers.tasks.TASK_MODELS)
+    baseline: str | None = setting(None, stage="task")     # None: librosa-tempo / key-profile
+    options: dict = setting(factory=dict, stage="task")    # the model's own settings (e.g. filters)
+    learning_rate: float = setting(1e-3, gt=0, le=1, stage="task")
+    batch_size: int = setting(32, ge=1, stage="task")
+    max_epochs: int = setting(40, ge=1, stage="task")
+    patience: int = setting(6, ge=1, stage="task")
+    val_fraction: float = setting(0.1, gt=0, lt=1, stage="task")
+    # annotated real recordings: "<kind>:<path>" (helpers.benchmarks.annotated), one or a list
+    real_data: str | list[str] | None = setting(None, stage="evaluate")
+    window_s: float = setting(30.0, gt=0, le=600, stage="evaluate")  # seconds of each real recording, from its start
+    max_mistakes: int = setting(12, ge=0, le=10000, stage="evaluate")
+
+
+@dataclass
 class Config:
     profile: str = setting("offline")
     run_dir: str = setting("runs/offline")
-    seed: int = setting(20231105, ge=0, lt=2 ** 63, stage=("prompts", "train"))  # clips' seeds, split, classifier
+    seed: int = setting(20231105, ge=0, lt=2 ** 63, stage=("prompts", "train", "task"))  # seeds, split, models
     genres: list[str] = setting(factory=lambda: list(GENRES), stage="prompts")
     prompts: PromptsConfig = field(default_factory=PromptsConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    task: TaskConfig = field(default_factory=TaskConfig)
 
     @property
     def run_path(self) -> Path:

@@ -73,6 +73,11 @@ class Generator(abc.ABC):
         constructor settings, not on the rest of the batch.
         """
 
+    def annotate(self, request: ClipRequest):
+        """``(jams.JAMS, pretty_midi.PrettyMIDI or None, labels dict)`` for a backend that knows what it
+        played (the symbolic one), else None. The stage writes them beside the clip's WAV."""
+        return None
+
     @classmethod
     def output_identity(cls, options: dict) -> dict:
         """What, beyond the config's options, decides the bytes this backend
@@ -110,7 +115,9 @@ def load_generator(name: str, **options) -> Generator:
 # --- the stage driver ----------------------------------------------------------------
 
 MANIFEST_COLUMNS = ["id", "file_name", "label", "genre", "description", "prompt", "seed",
-                    "backend", "sample_rate", "n_samples", "lufs", "peak_dbfs"]
+                    "backend", "sample_rate", "n_samples", "lufs", "peak_dbfs",
+                    # what the clip plays, for backends that know it (symbolic): tempo and key tasks
+                    "tempo_bpm", "key", "key_mode", "time_signature", "annotation", "midi"]
 
 
 def generator_from_config(cfg: "GenerationConfig") -> Generator:
@@ -142,36 +149,72 @@ def finish_clip(audio: np.ndarray, source_sr: int, cfg: "GenerationConfig", seed
     return normalize_loudness(audio, cfg.sample_rate, loudness_target(cfg, seed), cfg.peak_dbfs)
 
 
-def _manifest_row(req: ClipRequest, file_name: str, audio: np.ndarray, cfg) -> dict:
+def _manifest_row(req: ClipRequest, file_name: str, audio: np.ndarray, cfg, out_dir: Path | None = None) -> dict:
     from .audio import integrated_loudness
 
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    return {"id": req.id, "file_name": file_name, "label": req.genre, "genre": req.genre,
-            "description": req.description, "prompt": req.prompt, "seed": int(req.seed),
-            "backend": cfg.backend, "sample_rate": cfg.sample_rate, "n_samples": int(len(audio)),
-            "lufs": round(integrated_loudness(audio, cfg.sample_rate), 3),
-            "peak_dbfs": round(20 * np.log10(max(peak, 1e-12)), 3)}
+    row = {"id": req.id, "file_name": file_name, "label": req.genre, "genre": req.genre,
+           "description": req.description, "prompt": req.prompt, "seed": int(req.seed),
+           "backend": cfg.backend, "sample_rate": cfg.sample_rate, "n_samples": int(len(audio)),
+           "lufs": round(integrated_loudness(audio, cfg.sample_rate), 3),
+           "peak_dbfs": round(20 * np.log10(max(peak, 1e-12)), 3)}
+    jams_file = _annotation_file(req)
+    if out_dir is not None and (out_dir / jams_file).is_file():  # the labels, as the clip's JAMS states them
+        from .generators.symbolic.annotate import read_labels
+
+        row.update(read_labels(out_dir / jams_file), annotation=jams_file)
+        if (out_dir / _midi_file(req)).is_file():
+            row["midi"] = _midi_file(req)
+    return row
 
 
 def _clip_file(req: ClipRequest) -> str:
     return f"{req.genre}/{req.id}.wav"
 
 
-def _write_clip(req: ClipRequest, audio: np.ndarray, source_sr: int, out_dir: Path, cfg) -> dict:
-    """Finish one generated clip, write it atomically and return its manifest row."""
+def _annotation_file(req: ClipRequest) -> str:
+    return f"{req.genre}/{req.id}.jams"
+
+
+def _midi_file(req: ClipRequest) -> str:
+    return f"{req.genre}/{req.id}.mid"
+
+
+def _write_annotations(generator: "Generator | None", req: ClipRequest, out_dir: Path) -> None:
+    """The clip's JAMS and MIDI, atomically, before its WAV (the WAV marks the clip complete)."""
+    made = generator.annotate(req) if generator is not None else None
+    if made is None:
+        return
+    import io
+
+    from .data import atomic_write_bytes, atomic_write_text
+
+    ja, midi, _ = made
+    (out_dir / req.genre).mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out_dir / _annotation_file(req), ja.dumps(indent=1) + "\n")
+    if midi is not None:
+        buf = io.BytesIO()
+        midi.write(buf)
+        atomic_write_bytes(out_dir / _midi_file(req), buf.getvalue())
+
+
+def _write_clip(req: ClipRequest, audio: np.ndarray, source_sr: int, out_dir: Path, cfg,
+                generator: "Generator | None" = None) -> dict:
+    """Finish one generated clip, write it (and its annotations) atomically and return its manifest row."""
     from .audio import is_silent
 
     clip = finish_clip(audio, source_sr, cfg, req.seed)
     if is_silent(clip):
         raise RuntimeError(f"generator {cfg.backend!r} returned silence for clip {req.id!r} (prompt {req.prompt!r})")
+    _write_annotations(generator, req, out_dir)
     path = write_wav_atomic(out_dir / _clip_file(req), clip, cfg.sample_rate)
     # statistics of the file as written (16-bit), so an adopted clip gets the same row
-    return _manifest_row(req, _clip_file(req), load_audio(path)[0], cfg)
+    return _manifest_row(req, _clip_file(req), load_audio(path)[0], cfg, out_dir)
 
 
 def _make_batch(generator: Generator, batch: Sequence[ClipRequest], out_dir: Path, cfg) -> list[dict]:
     """Generate, finish and atomically write one batch; return its manifest rows."""
-    return [_write_clip(req, audio, generator.sample_rate, out_dir, cfg)
+    return [_write_clip(req, audio, generator.sample_rate, out_dir, cfg, generator)
             for req, audio in zip(batch, generator.generate_batch(batch))]
 
 
@@ -197,7 +240,7 @@ def _generate_overlapped(generator: Generator, batches: list[list[ClipRequest]],
         try:
             for batch in batches:
                 audio = generator.generate_batch(batch)
-                queue.append([pool.submit(_write_clip, r, a, generator.sample_rate, out_dir, cfg)
+                queue.append([pool.submit(_write_clip, r, a, generator.sample_rate, out_dir, cfg, generator)
                               for r, a in zip(batch, audio)])
                 flush(block=len(queue) > 2)  # at most two batches in flight
             flush(block=True)
@@ -314,7 +357,7 @@ def generate_clips(prompts: pd.DataFrame, out_dir: str | Path, cfg: "GenerationC
             else:
                 pending.append(req)  # made for another prompt or seed, or cut short since: made again
         elif wav_is_valid(path, cfg.sample_rate, n_samples):  # written just before a kill, not listed yet
-            done[req.id] = _manifest_row(req, _clip_file(req), load_audio(path)[0], cfg)
+            done[req.id] = _manifest_row(req, _clip_file(req), load_audio(path)[0], cfg, out_dir)
         else:
             pending.append(req)
 

@@ -40,8 +40,12 @@ class PreflightFailed(SynthMIRError, RuntimeError):
 
     def __init__(self, profile: str, problems: list[Finding]):
         self.problems = problems
-        lines = [f"pre-flight of profile {profile!r}: {len(problems)} problem{'s' if len(problems) > 1 else ''}, "
-                 "nothing was started"]
+        if len(problems) == 1:  # one line, as every user error
+            p = problems[0]
+            super().__init__(f"pre-flight of profile {profile!r} (nothing was started): {p.what}: {p.detail}"
+                             + (f"; fix: {p.fix}" if p.fix else ""))
+            return
+        lines = [f"pre-flight of profile {profile!r}: {len(problems)} problems, nothing was started"]
         for n, p in enumerate(problems, 1):
             lines.append(f"  {n}. {p.what}: {p.detail}")
             if p.fix:

@@ -167,7 +167,7 @@ def download(url: str, dest: str | Path, check: Callable[[Path], object] | None 
             bar = progress_bar(total=total, initial=have, unit="B", unit_scale=True, desc=dest.name,
                                progress=progress)
             with open(part, "ab" if have else "wb") as fh:
-                for block in resp.iter_bytes(CHUNK):
+                for block in resp.iter_bytes():  # as they arrive: a broken connection keeps what came
                     fh.write(block)
                     bar.update(len(block))
                 fh.flush()

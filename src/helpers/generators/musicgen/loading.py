@@ -170,7 +170,7 @@ def _check_hub_cache(repo_id: str, cache_dir: str | os.PathLike | None, reason: 
 
     def cached(name: str) -> bool:
         try:
-            found = try_to_load_from_cache(repo_id, name, cache_dir=cache_dir)
+            found = try_to_load_from_cache(repo_id, name, cache_dir=_hub_cache_dir(cache_dir))  # env read now
         except Exception:  # an invalid repo id, for example
             return False
         return isinstance(found, str) and os.path.isfile(found)

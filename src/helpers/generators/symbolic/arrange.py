@@ -176,6 +176,7 @@ _STREAM_EFFECTS = 2
 _STREAM_FONTS = 3
 _STREAM_VOCALS = 4
 _STREAM_RIFF = 5
+_STREAM_SPREAD = 6
 _STREAM_VARIANT = 6
 _STREAM_PART = 100
 
@@ -306,8 +307,20 @@ def _variant(style: GenreStyle, text: str, seed: int) -> str:
                        [v.weight for v in style.variants]))
 
 
-def _tempo(style: GenreStyle, hints: DescriptionHints, rng: np.random.Generator) -> float:
+#: tempo_spread "wide": each genre's range stretched (x 0.7 below, x 1.3 above) within what tempo
+#: benchmarks cover (Ballroom, GTZAN, GiantSteps: about 60-200 BPM)
+WIDE_TEMPO = (0.7, 1.3, 60.0, 200.0)
+
+
+def wide_tempo_range(style: GenreStyle) -> tuple[float, float]:
     lo, hi = style.tempo_range
+    a, b, floor, ceiling = WIDE_TEMPO
+    return max(floor, lo * a), min(ceiling, hi * b)
+
+
+def _tempo(style: GenreStyle, hints: DescriptionHints, rng: np.random.Generator,
+           tempo_range: tuple[float, float] | None = None) -> float:
+    lo, hi = tempo_range or style.tempo_range
     window = hints.tempo_window or ((0.3, 1.0) if hints.energy > 1.05 and not hints.calm else (0.0, 1.0))
     u = rng.uniform(*window)
     if hints.bpm is not None:
@@ -317,7 +330,8 @@ def _tempo(style: GenreStyle, hints: DescriptionHints, rng: np.random.Generator)
 
 def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Sequence[str] | None = None,
             duration_s: float = 10.0, soundfont_per: str = "clip", vocals: bool = False,
-            double_guitars: bool = False, metal_in_rock: bool = False) -> Arrangement:
+            double_guitars: bool = False, metal_in_rock: bool = False, tempo_spread: str = "style",
+            key_spread: str = "style") -> Arrangement:
     """Plan a clip of ``genre`` following ``description``, with choices drawn from ``seed``.
 
     Args:
@@ -334,10 +348,19 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
         metal_in_rock: draw Rock's sub-styles (:data:`styles.ROCK_VARIANTS`): a Rock clip plays
             metal when its description names metal words, and with the variant's weight otherwise.
             Off, Rock has no sub-styles.
+        tempo_spread: ``"style"`` (the genre's own range) or ``"wide"`` (:func:`wide_tempo_range`,
+            drawn from a sub-stream of the seed), for tempo training data.
+        key_spread: ``"style"`` (the genre's key weights and minor share) or ``"uniform"`` (all 24
+            keys equally likely, from a sub-stream of the seed), for key training data.
+        A key or tempo the description names ("in F# minor", "at 128 BPM") wins over both.
     Raises ``ValueError`` for an unknown genre or option.
     """
     if soundfont_per not in ("clip", "part"):
         raise ValueError(f"soundfont_per must be 'clip' or 'part', got {soundfont_per!r}")
+    if tempo_spread not in ("style", "wide"):
+        raise ValueError(f"tempo_spread must be 'style' or 'wide', got {tempo_spread!r}")
+    if key_spread not in ("style", "uniform"):
+        raise ValueError(f"key_spread must be 'style' or 'uniform', got {key_spread!r}")
     style = _genre_style(genre)
     optional = {"metal_in_rock": metal_in_rock}
     drawn = OPTIONAL_VARIANTS.get(style.name) is None or optional[OPTIONAL_VARIANTS[style.name]]
@@ -353,6 +376,18 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
     mode = style.minor_mode if mode_family == "minor" else style.major_mode
     key = int(_choice(rng, list(range(12)), style.key_weights))
     tempo = _tempo(style, hints, rng)
+    # the spreads draw from their own sub-stream: the main stream (and so every other choice) is unchanged
+    spread = _rng(seed, _STREAM_SPREAD)
+    if key_spread == "uniform":
+        k24 = int(spread.integers(24))
+        key = k24 % 12
+        if hints.mode is None:
+            mode_family = "minor" if k24 >= 12 else "major"
+            mode = style.minor_mode if mode_family == "minor" else style.major_mode
+    if tempo_spread == "wide":
+        tempo = _tempo(style, hints, spread, wide_tempo_range(style))
+    if hints.key is not None:
+        key = int(hints.key)
     tokens, beats_per_chord = _choice(rng, style.progressions[mode_family])
     progression = tuple(parse_roman(t) for t in tokens)
     swing_draw = rng.random()

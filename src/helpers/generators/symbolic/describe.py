@@ -28,6 +28,7 @@ class DescriptionHints:
     mode: str | None = None
     tempo_window: tuple[float, float] | None = None
     bpm: float | None = None
+    key: int | None = None            # a tonic the description names ("in F# minor"): pitch class 0-11
     energy: float = 1.0
     density: float = 1.0
     epic: bool = False
@@ -167,6 +168,19 @@ _GROOVE_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     ))
 _SWING_RE = re.compile(r"\b(?:swing|swinging|swingy|swung|shuffle|shuffled|shuffling)\b", re.I)
 _BPM_RE = re.compile(r"\b(\d{2,3})\s*(?:bpm|beats per minute)\b", re.I)
+# a named key: "in F minor", "in Bb major", "F#-minor", "in E flat major"
+_KEY_RE = re.compile(r"\b(?:in\s+)?([A-G])(\s*(?:#|b|♯|♭|sharp|flat))?[\s-]+(major|minor)\b")
+_PITCH_CLASS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+def named_key(text: str | None) -> tuple[int, str] | None:
+    """``(pitch class, "major" | "minor")`` of a key a text names ("in F# minor"), else None."""
+    m = _KEY_RE.search(text or "")
+    if not m:
+        return None
+    accidental = (m.group(2) or "").strip().lower()
+    shift = 1 if accidental in ("#", "♯", "sharp") else -1 if accidental in ("b", "♭", "flat") else 0
+    return (_PITCH_CLASS[m.group(1)] + shift) % 12, m.group(3)
 
 _MAJOR_WORDS = ("happy", "uplifting", "bright", "joyful", "joyous", "cheerful", "sunny", "triumphant", "euphoric",
                 "optimistic", "playful", "hopeful", "heroic", "festive", "fun", "feel-good", "feel good", "jubilant",
@@ -303,6 +317,10 @@ def parse_description(text: str | None) -> DescriptionHints:
     n_major += _count(_MAJOR_KEY_RE)
     n_minor += _count(_MINOR_KEY_RE)
     mode = "major" if n_major > n_minor else ("minor" if n_minor > n_major else None)
+    key = named_key(text)
+    if key is not None:  # a named key sets the tonic and the mode, whatever the mood words say
+        mode = key[1]
+        keywords.append(_KEY_RE.search(text).group(0).strip().lower())
     epic = _count(_EPIC_RE) > 0
     calm = _count(_CALM_RE) > 0
     energetic = _count(_ENERGY_RE) > 0
@@ -335,7 +353,7 @@ def parse_description(text: str | None) -> DescriptionHints:
 
     return DescriptionHints(
         instruments=tuple(instruments), excluded=tuple(excluded), mode=mode, tempo_window=tempo_window,
-        bpm=bpm, energy=energy, density=density, epic=epic, calm=calm, lofi=lofi, reverb=reverb,
+        bpm=bpm, key=None if key is None else key[0], energy=energy, density=density, epic=epic, calm=calm, lofi=lofi, reverb=reverb,
         drums=drums, drum_pattern=drum_pattern, swing=swing, percussion=tuple(percussion),
         keywords=tuple(dict.fromkeys(k for k in keywords if k)),
     )

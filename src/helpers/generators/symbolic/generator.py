@@ -26,6 +26,8 @@ PRODUCTION_DEFAULTS: dict[str, Any] = {
     "stem_levels": "calibrated",  # "calibrated": stems at their family's loudness; "font": as the SoundFont plays
     "metal_in_rock": False,   # Rock's sub-styles: metal when the description says so, else drawn (30 %)
     "tone_spread": False,     # a tone tilt drawn per clip (shelves at 80-150 Hz and 3-6 kHz), no compression
+    "tempo_spread": "style",  # "style": the genre's tempo range; "wide": stretched to about 60-200 BPM (tempo task)
+    "key_spread": "style",    # "style": the genre's keys; "uniform": all 24 keys equally likely (key task)
 }
 
 
@@ -112,13 +114,20 @@ class SymbolicGenerator(Generator):
         o = self.options
         return arrange(request.genre, text, request.seed, soundfonts=self.soundfonts, duration_s=self.duration_s,
                        soundfont_per=o["soundfont_per"], vocals=o["vocals"], double_guitars=o["double_guitars"],
-                       metal_in_rock=o["metal_in_rock"])
+                       metal_in_rock=o["metal_in_rock"], tempo_spread=o["tempo_spread"],
+                       key_spread=o["key_spread"])
 
     def generate_one(self, request: ClipRequest) -> np.ndarray:
         """Render one request: mono float32, ``duration_s`` long, at :attr:`sample_rate`."""
         return synthesize(self.arrangement(request), self.duration_s, self._sample_rate, cache=self._cache,
                           stem_fx=self.options["stem_fx"], master=self.options["master"],
                           stem_levels=self.options["stem_levels"], tone_spread=self.options["tone_spread"])
+
+    def annotate(self, request: ClipRequest):
+        """``(jams.JAMS, PrettyMIDI, labels)``: what this clip plays, from its score (see :mod:`.annotate`)."""
+        from .annotate import annotate
+
+        return annotate(self.arrangement(request), self.duration_s)
 
     def generate_batch(self, requests: Sequence[ClipRequest]) -> list[np.ndarray]:
         for r in requests:  # a genre this backend cannot make fails the batch before any rendering

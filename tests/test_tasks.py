@@ -1,0 +1,240 @@
+"""Tempo and key: exact annotations of symbolic clips, the spreads, the models, baselines and metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+GENRES = ("Electronica", "Funk", "Orchestral", "Pop", "Rock")
+
+
+def _performed(genre, seed, **kw):
+    from helpers.generators.symbolic.annotate import annotate
+    from helpers.generators.symbolic.arrange import arrange
+    from helpers.generators.symbolic.perform import perform
+
+    a = arrange(genre, "a track", seed, **kw)
+    midi, owners = perform(a, 10.0)
+    ja, _, labels = annotate(a, 10.0, midi, owners)
+    return a, midi, ja, labels
+
+
+# --- 1. the annotations are the score's facts ------------------------------------------------------
+
+def test_beats_are_the_grid_the_drums_play_on():
+    """Every kick and snare note of a straight clip lies on the 16th grid of the annotated beats,
+    within the humanisation the style allows (Gaussian, clipped at 2 sigma)."""
+    from helpers.generators.symbolic.styles import style_for
+
+    checked = 0
+    for genre in GENRES:
+        for seed in range(6):
+            a, midi, ja, labels = _performed(genre, seed, tempo_spread="wide")
+            beats = ja.search(namespace="beat")[0].data
+            times = np.array([o.time for o in beats])
+            assert np.allclose(np.diff(times), 60.0 / a.tempo)  # the tempo annotation's own beat period
+            assert [o.value for o in beats[:8]] == [1, 2, 3, 4, 1, 2, 3, 4]  # downbeats every bar (4/4)
+            assert labels["tempo_bpm"] == a.tempo and labels["time_signature"] == "4/4"
+            if a.swing:
+                continue
+            grid = (times[:, None] + np.arange(4)[None] * (60.0 / a.tempo) / 4).ravel()
+            allowed = 2 * style_for(a.genre, a.variant).humanize_ms / 1000 + 1e-6
+            for inst in midi.instruments:
+                if inst.is_drum:
+                    for note in inst.notes:
+                        if note.pitch in (35, 36, 38, 40) and note.start < times[-1]:
+                            assert np.abs(grid - note.start).min() <= allowed, (genre, seed, note)
+                            checked += 1
+    assert checked > 100
+
+
+def test_the_key_is_what_the_notes_say():
+    """The annotated key's scale holds the notes, and a key-profile estimate on the notes' pitch-class
+    histogram finds the annotated tonic far above chance (1/12)."""
+    from helpers.generators.symbolic.theory import MODE_SCALES
+    from helpers.tasks.baselines import profile_key
+    from helpers.tasks.labels import key_index
+
+    shares, tonic_hits, n = [], 0, 0
+    for genre in GENRES:
+        for seed in range(8):
+            a, midi, ja, labels = _performed(genre, seed, key_spread="uniform")
+            tonic, mode = ja.search(namespace="key_mode")[0].data[0].value.split(":")
+            assert mode == a.mode
+            pcs = np.zeros(12)
+            for inst in midi.instruments:
+                if not inst.is_drum:
+                    for note in inst.notes:
+                        pcs[note.pitch % 12] += note.end - note.start
+            scale = [(a.key + d) % 12 for d in MODE_SCALES[a.mode]]
+            shares.append(pcs[scale].sum() / pcs.sum())
+            tonic_hits += key_index(profile_key(pcs)) % 12 == key_index(labels["key"]) % 12
+            n += 1
+    assert min(shares) >= 0.8 and np.mean(shares) >= 0.95
+    assert tonic_hits / n >= 0.6, tonic_hits / n
+
+
+def test_chords_and_instruments_are_annotated_in_the_fields_syntax():
+    import jams
+
+    a, midi, ja, labels = _performed("Pop", 3)
+    ja.validate()  # every namespace's schema (Harte chords, key_mode, beats, tempo)
+    chords = ja.search(namespace="chord")[0].data
+    assert chords[0].duration == pytest.approx(60.0 / a.tempo * a.beats_per_chord)
+    tags = [o.value for o in ja.search(namespace="tag_open")[0].data]
+    assert any(t.startswith("Drums/") for t in tags) == (a.drum_kit is not None)
+    assert len(tags) >= len({p.name for p in a.parts})
+    assert isinstance(ja, jams.JAMS)
+
+
+# --- 2. the spreads ----------------------------------------------------------------------------------
+
+def test_uniform_keys_cover_all_24_evenly_and_wide_tempi_span_the_benchmarks_range():
+    from scipy.stats import chisquare
+
+    from helpers.generators.symbolic.arrange import arrange
+    from helpers.tasks.labels import key_index
+    from helpers.generators.symbolic.annotate import key_family
+    from helpers.generators.symbolic.theory import NOTE_NAMES
+
+    keys, tempi = [], []
+    for seed in range(480):
+        for genre in GENRES[seed % 5:seed % 5 + 1]:
+            a = arrange(genre, "a track", seed, key_spread="uniform", tempo_spread="wide")
+            keys.append(key_index(f"{NOTE_NAMES[a.key]} {key_family(a.mode)}"))
+            tempi.append(a.tempo)
+    counts = np.bincount(keys, minlength=24)
+    assert (counts > 0).all() and chisquare(counts).pvalue > 0.001, counts
+    assert min(tempi) >= 60 and max(tempi) <= 200 and max(tempi) - min(tempi) > 110
+
+
+def test_a_named_key_or_tempo_wins_and_the_default_draws_are_untouched():
+    from helpers.generators.symbolic.arrange import arrange
+    from helpers.generators.symbolic.describe import named_key
+
+    assert named_key("slow, in F# minor") == (6, "minor") and named_key("in E flat major") == (3, "major")
+    assert named_key("a major hit") is None
+    a = arrange("Funk", "slap bass, in Bb minor at 104 BPM", 7, key_spread="uniform", tempo_spread="wide")
+    assert a.key == 10 and a.mode in ("minor", "dorian", "phrygian") and a.tempo == 104.0
+    for seed in range(10):  # the spreads draw from their own stream: everything else stays
+        plain, spread = arrange("Rock", "guitars", seed).summary(), arrange("Rock", "guitars", seed,
+                                                                               key_spread="uniform").summary()
+        for k in ("key", "mode", "key_name", "progression", "progression_roman", "beats_per_chord"):
+            plain.pop(k), spread.pop(k)
+        assert plain == spread
+
+
+# --- 3. the generation stage writes them ------------------------------------------------------------
+
+def test_generated_clips_carry_jams_midi_and_label_columns(tmp_path):
+    from helpers import pipeline
+    from helpers.config import load_config
+
+    cfg = load_config("key", {"prompts.clips_per_genre": 1, "generation.workers": 1,
+                              "generation.duration_s": 4.0}, run_dir=str(tmp_path / "run"))
+    pipeline.run_prompts(cfg)
+    manifest = pipeline.run_generation(cfg, progress=False)
+    assert manifest["key"].notna().all() and manifest["tempo_bpm"].notna().all()
+    for row in manifest.itertuples():
+        folder = cfg.run_path / "clips"
+        assert (folder / row.annotation).is_file() and (folder / row.midi).is_file()
+    # a clip adopted after a kill (on disk, not listed) gets its labels back from its JAMS
+    csv = cfg.run_path / "clips" / "metadata.csv"
+    table = pd.read_csv(csv)
+    table.iloc[1:].to_csv(csv, index=False)
+    (cfg.run_path / "clips" / ".done").unlink(missing_ok=True)
+    again = pipeline.run_generation(cfg, progress=False)
+    cols = ["id", "tempo_bpm", "key", "key_mode", "annotation", "midi"]
+    pd.testing.assert_frame_equal(again[cols].sort_values("id").reset_index(drop=True),
+                                  manifest[cols].sort_values("id").reset_index(drop=True))
+
+
+# --- 4. metrics, baselines, models -------------------------------------------------------------------
+
+def test_tempo_metrics_count_octave_errors_only_in_accuracy2():
+    from helpers.tasks.metrics import tempo_metrics
+
+    m = tempo_metrics([120, 120, 120, 90, 100], [121, 240, 60, 30, 150])
+    assert m["accuracy1"] == pytest.approx(1 / 5) and m["accuracy2"] == pytest.approx(4 / 5)
+    assert m["accuracy2_ci"][0] < 0.8 < m["accuracy2_ci"][1]
+
+
+def test_key_metrics_are_mirex_weighted():
+    from helpers.tasks.metrics import key_category, key_metrics
+
+    ref = ["C major", "C major", "C major", "C major", "C major"]
+    est = ["C major", "G major", "A minor", "C minor", "F# major"]
+    m = key_metrics(ref, est)
+    assert m["weighted_score"] == pytest.approx((1 + 0.5 + 0.3 + 0.2 + 0) / 5)
+    assert m["breakdown"] == {"correct": 1, "fifth": 1, "relative": 1, "parallel": 1, "other": 1}
+    assert key_category("A# minor", "Bb minor") == "correct"
+
+
+def test_the_baselines_find_a_plain_key_and_a_click_tempo():
+    from helpers.tasks.baselines import KeyProfile, LibrosaTempo
+
+    sr = 22050
+    t = np.arange(int(sr * 8)) / sr
+    chord = lambda *f: sum(np.sin(2 * np.pi * x * t) for x in f)  # noqa: E731
+    # I - IV - V - I in D major
+    parts = [chord(293.7, 370.0, 440.0), chord(392.0, 493.9, 587.3), chord(440.0, 554.4, 659.3), chord(293.7, 370.0, 440.0)]
+    n = len(t) // 4
+    audio = np.concatenate([p[:n] for p in parts]).astype(np.float32) * 0.1
+    assert KeyProfile().predict([(audio, sr)]) == ["D major"]
+    clicks = np.zeros(int(sr * 10), dtype=np.float32)
+    for b in np.arange(0, 10, 0.5):
+        clicks[int(b * sr):int(b * sr) + 100] = np.hanning(100)
+    assert LibrosaTempo().predict([(clicks, sr)])[0] == pytest.approx(120, rel=0.04)
+
+
+def test_the_tempo_front_end_peaks_at_the_tempo():
+    from helpers.tasks.features import tempo_features
+    from helpers.tasks.labels import tempo_axis
+
+    sr = 32000
+    clicks = np.zeros(sr * 10, dtype=np.float32)
+    for b in np.arange(0, 10, 60 / 132):
+        clicks[int(b * sr):int(b * sr) + 300] = np.random.default_rng(0).standard_normal(300)
+    f = tempo_features(clicks, sr)
+    assert f.shape == (5, 256)
+    peaks = tempo_axis()[np.argsort(f[0])[-3:]]
+    assert np.any(np.abs(peaks - 132) <= 0.04 * 132)
+
+
+@pytest.mark.parametrize("name", ["key-cnn", "tempo-cnn"])
+def test_the_task_cnns_learn_save_and_reload(tmp_path, name):
+    """On separable toy data: the model learns, is deterministic for a seed, and reloads bit for bit."""
+    from helpers.tasks import TASK_MODELS
+
+    rng = np.random.default_rng(0)
+    cls = TASK_MODELS.get(name)
+    if name == "key-cnn":
+        X = [rng.standard_normal((120, 20)).astype(np.float32) for _ in range(48)]
+        y = [i % 2 for i in range(48)]
+        for x, label in zip(X, y):
+            x[10 + 40 * label] += 6.0
+    else:
+        X = [rng.random((5, 256)).astype(np.float32) * 0.1 for _ in range(48)]
+        y = [100 + 40 * (i % 2) for i in range(48)]
+        for x, label in zip(X, y):
+            x[:, label] += 1.0
+    a = cls(max_epochs=30, patience=30, seed=1, learning_rate=3e-3).fit(X, y)
+    b = cls(max_epochs=30, patience=30, seed=1, learning_rate=3e-3).fit(X, y)
+    pa = a.predict_proba(X)
+    assert np.array_equal(pa, b.predict_proba(X))
+    assert (pa.argmax(1) == np.array(y)).mean() >= 0.9
+    a.save(tmp_path / "m.pt")
+    assert np.array_equal(cls.load(tmp_path / "m.pt").predict_proba(X), pa)
+
+
+def test_the_task_names_its_models_and_refuses_genre(tmp_path):
+    from helpers.config import load_config
+    from helpers.errors import StageError
+    from helpers.tasks.study import clip_table, model_names, task_settings
+
+    assert model_names(load_config("tempo")) == ("tempo-cnn", "librosa-tempo")
+    assert model_names(load_config("key")) == ("key-cnn", "key-profile")
+    assert task_settings(load_config("key"))["name"] == "key"
+    with pytest.raises(StageError, match="genre runs through stages 3-5"):
+        clip_table(load_config("offline", run_dir=str(tmp_path)))
