@@ -126,6 +126,12 @@ EXAMPLES = {
           ./synthmir weights pack /media/usb/synthmir-weights   both sets in one folder, with checksums
           ./synthmir weights unpack /media/usb/synthmir-weights  on the cluster: checked, then placed
         """,
+    "task": """
+        examples:
+          ./synthmir task --profile tempo                 clips with exact tempi -> tempo CNN, beside librosa
+          ./synthmir task --profile key --real-data csv:data/keymidi/tracks.csv
+          ./synthmir task --profile tempo --real-data giantsteps-tempo:/data/giantsteps-tempo
+        """,
     "info": """
         examples:
           ./synthmir info
@@ -258,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
         if action != "unpack":
             w.add_argument("--profile", default="paper", help="configs/<profile>.yaml (default paper)")
             w.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="dotted config override")
+    p = _add(sub, "task", "tempo or key: stages 1-2, then features -> CNN -> evaluation beside a baseline")
+    p.add_argument("--profile", default="tempo", help="configs/<profile>.yaml with a task section (tempo, key)")
+    p.add_argument("--run-dir", help="run folder (default: the profile's)")
+    p.add_argument("--real-data", action="append", default=[], metavar="KIND:PATH",
+                   help="annotated recordings (helpers.benchmarks.annotated), repeatable")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="dotted config override")
     p = _add(sub, "info", "where this clone's code, venv, kernel and runs are")
     p.add_argument("--profile", default="offline")
     return parser
@@ -444,13 +456,35 @@ def _check(args) -> int:
     return preflight_main(args)
 
 
+def _task(args) -> int:
+    import json
+
+    from . import pipeline
+    from .config import load_config, parse_overrides
+    from .tasks.study import run_task
+
+    overrides = parse_overrides(args.set)
+    if args.real_data:
+        overrides["task.real_data"] = args.real_data
+    cfg = load_config(args.profile, overrides, "--set", run_dir=args.run_dir)
+    if cfg.task.name == "genre":
+        raise CliError(f"profile {args.profile!r} has task.name genre: use ./synthmir run (or --profile tempo / key)")
+    pipeline.run_prompts(cfg)
+    pipeline.run_generation(cfg)
+    results = run_task(cfg)
+    for name, entry in results["sets"].items():
+        print(f"{name}: " + json.dumps({k: entry.get(k) for k in ("items", "model", "baseline")}, default=str)[:400])
+    print(f"metrics: {cfg.run_path / 'metrics.json'}")
+    return 0
+
+
 def _weights(args) -> int:
     from .weights import main as weights_main
 
     return weights_main(args)
 
 
-COMMANDS = {"check": _check, "weights": _weights, "realbench": _realbench, "lab": _lab, "report": _report, "kernel": _kernel, "info": _info,
+COMMANDS = {"check": _check, "weights": _weights, "task": _task, "realbench": _realbench, "lab": _lab, "report": _report, "kernel": _kernel, "info": _info,
             **{s: _stage for s in STAGES}}
 
 
