@@ -18,7 +18,7 @@ def test_every_notebook_has_one_parameters_cell_no_outputs_and_the_synthmir_kern
     import nbformat
 
     assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
-    for path in sorted((ROOT / "notebooks").glob("0[0-9]_*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob("[01][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1, path
