@@ -238,3 +238,16 @@ def test_the_task_names_its_models_and_refuses_genre(tmp_path):
     assert task_settings(load_config("key"))["name"] == "key"
     with pytest.raises(StageError, match="genre runs through stages 3-5"):
         clip_table(load_config("offline", run_dir=str(tmp_path)))
+
+
+def test_musicgen_prompts_carry_requested_tempo_and_key_marked_as_such():
+    from helpers.generation import ClipRequest
+    from helpers.generators.musicgen import MusicGenGenerator, build_tiny_musicgen
+
+    model, processor = build_tiny_musicgen()
+    gen = MusicGenGenerator.from_model(model, processor, duration_s=0.5, device="cpu", dtype="fp32")
+    ja, midi, labels = gen.annotate(ClipRequest("a", "Rock", "", "A Rock track. Loud, at 128 BPM, in E minor.", 1))
+    assert midi is None and labels == {"tempo_bpm": 128.0, "key": "E minor", "key_mode": "minor"}
+    assert ja.sandbox.synthmir["requested"] is True
+    assert all("not verified" in a.annotation_metadata.data_source for a in ja.annotations)
+    assert gen.annotate(ClipRequest("b", "Rock", "", "A Rock track. Loud guitars.", 1)) is None

@@ -247,6 +247,12 @@ class MusicGenGenerator(Generator):
         )
         return info
 
+    def annotate(self, request: ClipRequest):
+        """The tempo and key the prompt asks for, marked ``requested`` (MusicGen is not checked to follow them)."""
+        from ..symbolic.annotate import requested
+
+        return requested(request.prompt, self.duration_s)
+
     # -- public API ---------------------------------------------------------
 
     def generate_batch(self, requests: Sequence[ClipRequest]) -> list[np.ndarray]:

@@ -117,10 +117,47 @@ def read_labels(path) -> dict:
     import jams
 
     ja = jams.load(str(path), validate=False)
-    tempo = ja.search(namespace="tempo")[0].data[0].value
-    tonic, mode = ja.search(namespace="key_mode")[0].data[0].value.split(":")
-    beats = ja.search(namespace="beat")[0].data
-    per_bar = max(int(o.value) for o in beats) if beats else 4
-    sandbox_mode = ja.sandbox.synthmir.get("mode", mode) if "synthmir" in ja.sandbox else mode
-    return {"tempo_bpm": float(tempo), "key": f"{tonic} {key_family(sandbox_mode)}", "key_mode": sandbox_mode,
-            "time_signature": f"{per_bar}/4"}
+    out: dict = {}
+    tempo = ja.search(namespace="tempo")
+    if tempo:
+        out["tempo_bpm"] = float(tempo[0].data[0].value)
+    key = ja.search(namespace="key_mode")
+    if key:
+        tonic, mode = key[0].data[0].value.split(":")
+        mode = ja.sandbox.synthmir.get("mode", mode) if "synthmir" in ja.sandbox else mode
+        out.update(key=f"{tonic} {key_family(mode)}", key_mode=mode)
+    beats = ja.search(namespace="beat")
+    if beats:
+        out["time_signature"] = f"{max(int(o.value) for o in beats[0].data)}/4"
+    return out
+
+
+def requested(text: str, duration_s: float):
+    """For a backend that cannot state what it played (MusicGen): the tempo and key its prompt asks
+    for ("at 128 BPM", "in F# minor"), as a JAMS marked ``requested`` (nothing verifies that the
+    model followed them), or None when the prompt names neither."""
+    import jams
+
+    from .describe import _BPM_RE, named_key
+
+    key = named_key(text)
+    m = _BPM_RE.search(text or "")
+    if key is None and m is None:
+        return None
+    ja = jams.JAMS()
+    ja.file_metadata.duration = float(duration_s)
+    meta = jams.AnnotationMetadata(data_source="requested in the prompt; not verified",
+                                   annotation_tools="synthmir (prompt words)")
+    labels: dict = {}
+    if m is not None:
+        ann = jams.Annotation(namespace="tempo", time=0.0, duration=float(duration_s), annotation_metadata=meta)
+        ann.append(time=0.0, duration=float(duration_s), value=float(m.group(1)), confidence=0.0)
+        ja.annotations.append(ann)
+        labels["tempo_bpm"] = float(m.group(1))
+    if key is not None:
+        ann = jams.Annotation(namespace="key_mode", time=0.0, duration=float(duration_s), annotation_metadata=meta)
+        ann.append(time=0.0, duration=float(duration_s), value=f"{NOTE_NAMES[key[0]]}:{key[1]}", confidence=0.0)
+        ja.annotations.append(ann)
+        labels.update(key=f"{NOTE_NAMES[key[0]]} {key[1]}", key_mode=key[1])
+    ja.sandbox.synthmir = {"requested": True}
+    return ja, None, labels

@@ -1,0 +1,80 @@
+"""The shipped manifest ``helpers/resources/keymidi/key.csv``: read and validate it."""
+
+from __future__ import annotations
+
+import csv
+import math
+from importlib import resources
+from pathlib import Path
+
+from ..annotated.keys import normalise_key
+from ..debian.common import _PACKAGE_RE, _VERSION_RE, ManifestError
+from .common import _TRACK_ID_RE, MANIFEST_COLUMNS, ReservedPackage, refuse_reserved
+
+
+def shipped_manifest() -> Path:
+    """Path of the shipped ``key.csv``."""
+    return Path(str(resources.files("helpers") / "resources" / "keymidi" / "key.csv"))
+
+
+def read_manifest(path: str | Path | None = None) -> list[dict[str, str]]:
+    """The rows of a key manifest, validated; :class:`ManifestError` names every problem.
+
+    Checks: the columns of :data:`~.common.MANIFEST_COLUMNS`; package names and versions;
+    no reserved package (nor music21's Bach chorales); a path per row; unique track ids
+    of the safe form; keys already normalised (``"C# minor"``); numeric durations and
+    note counts; a 40-digit sha1.
+    """
+    path = Path(path) if path is not None else shipped_manifest()
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            rows = list(reader)
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read ({exc})") from exc
+    missing = [c for c in MANIFEST_COLUMNS if c not in header]
+    if missing:
+        raise ManifestError(f"{path}: missing columns {missing}")
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows, 2):
+        where = f"{path.name}:{line}"
+        pkg = row["package"]
+        if not _PACKAGE_RE.match(pkg):
+            problems.append(f"{where}: bad package name {pkg!r}")
+        try:
+            refuse_reserved(pkg, row["path"])
+        except ReservedPackage as exc:
+            problems.append(f"{where}: {exc}")
+        if not _VERSION_RE.match(row["version"]):
+            problems.append(f"{where}: bad version {row['version']!r}")
+        if not row["path"].startswith("/"):
+            problems.append(f"{where}: path {row['path']!r} is not an absolute path inside the package")
+        tid = row["track_id"]
+        if not _TRACK_ID_RE.match(tid):
+            problems.append(f"{where}: bad track_id {tid!r}")
+        elif tid in seen:
+            problems.append(f"{where}: track_id {tid!r} also on line {seen[tid]}")
+        seen[tid] = line
+        if normalise_key(row["key"]) != row["key"]:
+            problems.append(f"{where}: key {row['key']!r} is not a normalised key ('C# minor' style)")
+        if row["basis"] not in ("key_signature", "title", "key_signature+title"):
+            problems.append(f"{where}: basis {row['basis']!r} unknown")
+        if "key_signature" in row["basis"] and row["ks_key"] != row["key"]:
+            problems.append(f"{where}: ks_key {row['ks_key']!r} differs from key {row['key']!r}")
+        if "title" in row["basis"] and row["title_key"] != row["key"]:
+            problems.append(f"{where}: title_key {row['title_key']!r} differs from key {row['key']!r}")
+        for col in ("duration_s", "n_notes"):
+            try:
+                value = float(row[col])
+                if not math.isfinite(value) or value <= 0:
+                    raise ValueError
+            except ValueError:
+                problems.append(f"{where}: {col} {row[col]!r} is not a positive number")
+        if len(row["midi_sha1"]) != 40 or any(c not in "0123456789abcdef" for c in row["midi_sha1"]):
+            problems.append(f"{where}: midi_sha1 {row['midi_sha1']!r} is not a sha1")
+    if problems:
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        raise ManifestError(f"{path}: {len(problems)} problem(s):\n  " + "\n  ".join(shown))
+    return rows
