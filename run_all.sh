@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
       [ $# -ge 3 ] || { echo "run_all.sh: -p needs NAME VALUE" >&2; exit 2; }
       name="$2"; value="$3"
       # paths given on the command line are taken from where the user stands
-      if [ "$name" = real_data ] && [[ "$value" =~ ^([a-z][a-z0-9-]*):(.+)$ ]] && [ ! -e "$value" ]; then
+      if { [ "$name" = real_data ] || [ "$name" = task_real_data ]; } && [[ "$value" =~ ^([a-z][a-z0-9-]*):(.+)$ ]] && [ ! -e "$value" ]; then
         # <kind>:<path> (gtzan:data/gtzan): the path part is taken from where the user stands
         case "${BASH_REMATCH[2]}" in /*|~*) ;; *) value="${BASH_REMATCH[1]}:$(pwd)/${BASH_REMATCH[2]}" ;; esac
       elif [ "$name" = real_data ] || [ "$name" = run_dir ]; then

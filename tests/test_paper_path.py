@@ -29,9 +29,10 @@ def empty_caches(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    before = torch.hub._hub_dir  # None: torch follows TORCH_HOME; restored as it was, for the tests after
     torch.hub.set_dir(str(tmp_path / "torch" / "hub"))
     yield tmp_path
-    torch.hub.set_dir(os.path.join(os.environ.get("TORCH_HOME", str(tmp_path / "torch")), "hub"))
+    torch.hub._hub_dir = before
 
 
 def _paper(tmp_path, **overrides):
