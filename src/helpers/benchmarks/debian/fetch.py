@@ -41,14 +41,15 @@ logger = logging.getLogger(__package__)  # the package's logger, as before the s
 
 
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (one fetch at a time per folder)."""
+def _locked(folder: Path, name: str = "realbench") -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (one ``name`` fetch at a time per folder; the module
+    and key-MIDI fetchers use it too)."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".realbench.lock", "w") as fh:
+    with open(folder / f".{name}.lock", "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(f"{folder} is in use by another realbench fetch") from None
+            raise RuntimeError(f"{folder} is in use by another {name} fetch") from None
         try:
             yield
         finally:

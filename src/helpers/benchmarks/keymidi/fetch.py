@@ -46,18 +46,11 @@ from .render import DEFAULT_SOUNDFONT, SOUNDFONTS, Renderer, RendererUnavailable
 log = logging.getLogger(__name__)
 
 
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".keymidi.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuntimeError(f"{folder} is in use by another keymidi fetch") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _locked(folder: Path):
+    """One keymidi fetch at a time per folder (the realbench fetch's lock)."""
+    from ..debian.fetch import _locked as fetch_lock
+
+    return fetch_lock(folder, "keymidi")
 
 
 def _tag(row: dict, renderer: Renderer, seconds: float) -> dict:

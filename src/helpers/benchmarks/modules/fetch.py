@@ -53,19 +53,11 @@ TRACKS_COLUMNS: tuple[str, ...] = (
 REPORT_COLUMNS: tuple[str, ...] = ("row", "track_id", "package", "path", "status", "reason", "seconds")
 
 
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (one fetch at a time per folder)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".modules.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuntimeError(f"{folder} is in use by another modules fetch") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _locked(folder: Path):
+    """One modules fetch at a time per folder (the realbench fetch's lock)."""
+    from ..debian.fetch import _locked as fetch_lock
+
+    return fetch_lock(folder, "modules")
 
 
 def peak_normalise(audio: np.ndarray, dbfs: float = PEAK_DBFS) -> np.ndarray:
