@@ -18,8 +18,6 @@ that fails becomes a listed skip, never an abort.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -28,7 +26,6 @@ import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterator
 
 import soundfile as sf
 

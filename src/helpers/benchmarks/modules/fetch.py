@@ -9,8 +9,6 @@ missing or a file that differs from the manifest's sha1 is a listed skip, not an
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -19,7 +17,6 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
