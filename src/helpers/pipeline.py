@@ -239,7 +239,9 @@ def run_embedding(cfg: Config, progress: bool = True, embedder=None, shard: str 
     if embedder is None:
         from .preflight import require_ready
 
-        require_ready(cfg, stages=("embed",))
+        # device and presence here; the embedder's own strict load checks the checkpoint's keys right after,
+        # so the 300 MB file is not read twice
+        require_ready(cfg, stages=("embed",), keys=False)
         embedder = load_embedder(cfg.embedding.backend, **cfg.embedding.options)
     i, n = parse_shard(shard)
     items = take_shard(clips[["id", "path"]].assign(key=clip_keys(clips)), (i, n))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import SynthMIRError
 
@@ -94,7 +95,7 @@ def _musicgen_loadable(options: dict) -> Finding:
     from .generators.musicgen.loading import DEFAULT_MODEL, _looks_like_path
 
     model = str(options.get("model", DEFAULT_MODEL))
-    source = str(__import__("pathlib").Path(model).expanduser()) if _looks_like_path(model) else model
+    source = str(Path(model).expanduser()) if _looks_like_path(model) else model
     kwargs = {"cache_dir": options.get("cache_dir"), "local_files_only": True}
     try:
         cfg = AutoConfig.from_pretrained(source, **kwargs)
@@ -135,8 +136,9 @@ def _deep_musicgen(cfg) -> list[Finding]:
 STAGES = ("generate", "embed")
 
 
-def findings(cfg, deep: bool = False, stages=STAGES) -> list[Finding]:
-    """Every check that applies to ``cfg``'s backends for ``stages`` (see the module doc)."""
+def findings(cfg, deep: bool = False, stages=STAGES, keys: bool = True) -> list[Finding]:
+    """Every check that applies to ``cfg``'s backends for ``stages`` (see the module doc); ``keys=False``:
+    the PaSST checkpoint is checked for presence only (the embedding stage loads it strictly at once)."""
     from .weights import check as check_weights
 
     out: list[Finding] = []
@@ -145,7 +147,7 @@ def findings(cfg, deep: bool = False, stages=STAGES) -> list[Finding]:
         out.append(_transformers_finding())
     out.extend(_device_findings(cfg, stages))
     kinds = ({"musicgen"} if "generate" in stages else set()) | ({"passt"} if "embed" in stages else set())
-    items = [i for i in check_weights(cfg) if i.kind in kinds]
+    items = [i for i in check_weights(cfg, keys=keys) if i.kind in kinds]
     for item in items:
         out.append(Finding(f"{item.what} weights", item.ok, f"{item.detail} ({item.where})", "" if item.ok else item.fix))
     weights_ok = {i.kind: i.ok for i in items}
@@ -157,9 +159,9 @@ def findings(cfg, deep: bool = False, stages=STAGES) -> list[Finding]:
     return out
 
 
-def require_ready(cfg, deep: bool = False, stages=STAGES) -> list[Finding]:
+def require_ready(cfg, deep: bool = False, stages=STAGES, keys: bool = True) -> list[Finding]:
     """Raise :class:`PreflightFailed` listing every problem; return the findings when there is none."""
-    found = findings(cfg, deep=deep, stages=stages)
+    found = findings(cfg, deep=deep, stages=stages, keys=keys)
     problems = [f for f in found if not f.ok]
     if problems:
         raise PreflightFailed(cfg.profile, problems)

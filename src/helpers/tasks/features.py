@@ -48,13 +48,8 @@ def _tempogram_bpm(onset: np.ndarray, fps: float) -> np.ndarray:
     tg = librosa.autocorrelate(librosa.util.frame(np.pad(onset, (0, max(0, win - len(onset)))), frame_length=win,
                                                   hop_length=max(1, win // 4)), axis=0)
     tg = np.maximum(tg, 0).mean(axis=1)  # (win,) by lag in frames
-    lags = np.arange(len(tg))
-    with np.errstate(divide="ignore"):
-        bpm_of_lag = 60.0 * fps / np.maximum(lags, 1e-9)
-    axis = tempo_axis()
-    lag = 60.0 * fps / axis  # fractional lag of each BPM bin
-    values = np.interp(lag, lags, tg, left=0.0, right=0.0)
-    del bpm_of_lag
+    lag = 60.0 * fps / tempo_axis()  # fractional lag (in frames) of each BPM bin
+    values = np.interp(lag, np.arange(len(tg)), tg, left=0.0, right=0.0)
     peak = values.max()
     return (values / peak if peak > 0 else values).astype(np.float32)
 

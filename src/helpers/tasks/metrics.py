@@ -20,15 +20,11 @@ TOLERANCE = 0.04
 OCTAVE_FACTORS = (1.0, 2.0, 3.0, 1.0 / 2.0, 1.0 / 3.0)
 
 
-def _mir_key(key: str) -> str:
-    """``"F# minor"`` -> mir_eval's ``"F# minor"`` (it takes the same spelling)."""
-    return key
-
-
 def key_scores(reference: Sequence[str], estimate: Sequence[str]) -> np.ndarray:
     import mir_eval
 
-    return np.array([mir_eval.key.weighted_score(_mir_key(r), _mir_key(e)) for r, e in zip(reference, estimate)])
+    # mir_eval takes the labels' own spelling ("F# minor", "Bb major")
+    return np.array([mir_eval.key.weighted_score(r, e) for r, e in zip(reference, estimate)])
 
 
 def bootstrap_interval(values: np.ndarray, seed: int = 0, n: int = 2000, level: float = 0.95):

@@ -154,11 +154,11 @@ def _real_specs(cfg) -> list[str]:
 def _estimate(cfg, model, baseline, items: pd.DataFrame, features, audios) -> pd.DataFrame:
     task = cfg.task.name
     out = items.copy()
-    out["model"] = model.predict(features)
+    if task == "tempo":  # the two strongest tempi, from one pass (the first is predict()'s)
+        out["model"], out["model2"] = model.predict_two(features)
+    else:
+        out["model"] = model.predict(features)
     out["baseline"] = baseline.predict(audios)
-    if task == "tempo":
-        first, second = model.predict_two(features)
-        out["model"], out["model2"] = first, second
     return out
 
 
@@ -182,7 +182,7 @@ def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
     results: dict = {"model": model_names(cfg)[0], "baseline": model_names(cfg)[1],
                      "train_clips": int(info["fingerprint"]["clips"] - len(val)), "best_epoch": info["best_epoch"],
                      "sets": {}}
-    sets = [("synthetic_val", val, None)]
+    sets = [("synthetic_val", val)]
     for spec in _real_specs(cfg):
         from ..benchmarks.annotated import read_annotated
 
@@ -192,8 +192,8 @@ def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
         if task == "key":
             tracks = tracks.assign(key=[parse_key(k) for k in tracks["key"]]).dropna(subset=["key"])
         tracks = tracks.rename(columns={"track_id": "id", column: "label"})
-        sets.append((spec, tracks.reset_index(drop=True), column))
-    for name, items, _ in sets:
+        sets.append((spec, tracks.reset_index(drop=True)))
+    for name, items in sets:
         if items.empty:
             results["sets"][name] = {"items": 0, "note": "no item with a label for this task"}
             continue

@@ -22,7 +22,7 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from .apt import AptLists, deb_fields, download_deb
-from .audio import _provenance, _publish, _render, flac_is_valid, write_flac_atomic
+from .audio import _provenance, _render, flac_is_valid, write_flac_atomic
 from .common import (
     DURATION_TOLERANCE,
     LABELS,
@@ -65,16 +65,9 @@ def default_cache_dir() -> Path:
 def _write_labels(out_dir: Path, rows: list[dict[str, object]],
                   columns: Iterable[str] = LABELS_COLUMNS) -> Path:
     """Write ``labels.csv`` atomically."""
-    target = out_dir / "labels.csv"
-    fd, tmp = tempfile.mkstemp(prefix=".labels.", suffix=".csv.part", dir=out_dir)
-    os.close(fd)
-    try:
-        pd.DataFrame(rows, columns=list(columns)).to_csv(tmp, index=False)
-        _publish(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    from ...data import write_csv
+
+    return write_csv(pd.DataFrame(rows, columns=list(columns)), out_dir / "labels.csv")
 
 
 def _duration_note(duration: float, expected: float) -> str:

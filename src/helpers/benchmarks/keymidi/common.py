@@ -6,16 +6,9 @@ import os
 import re
 from pathlib import Path
 
-from ..debian.common import PEAK_CEILING, TARGET_SR, FetchError  # noqa: F401 (re-exported)
+# re-exported; RESERVED_PACKAGES: the one list of packages every fetcher refuses
+from ..debian.common import PEAK_CEILING, RESERVED_PACKAGES, TARGET_SR, FetchError  # noqa: F401
 
-#: Debian packages this benchmark never uses, for any purpose (other benchmarks and the
-#: training data draw on them). Asking for one is an error, not a skip.
-RESERVED_PACKAGES: frozenset[str] = frozenset({
-    "freedroidrpg-data", "fretsonfire-songs-muldjord", "gl-117-data", "heroes-sound-tracks",
-    "marsshooter-data", "miceamaze", "naev-data", "openclonk-data", "pekka-kana-2-data",
-    "starfighter-data", "tecnoballz-data", "unknown-horizons", "wesnoth-1.16-music", "wizznic-data",
-    "zaz-data",
-})
 #: music21's corpus of Bach chorales is never used (path fragments, lower case)
 _MUSIC21_BACH = re.compile(r"music21.*(bach|bwv|chorale)", re.IGNORECASE)
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import io
 import logging
 import math
-import os
 import posixpath
 import re
 import tempfile
@@ -258,18 +258,14 @@ def manifest_rows(report: Sequence[dict]) -> list[dict]:
 
 
 def _write_csv(path: Path, rows: Sequence[dict], columns: Sequence[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-            w.writeheader()
-            w.writerows(rows)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """The rows as CSV (csv.DictWriter's formatting), written atomically by :mod:`helpers.data`."""
+    from ...data import atomic_write_text
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    atomic_write_text(path, buf.getvalue())
 
 
 def find(packages: Sequence[str], cache_dir: Path, manifest: Path | None, report: Path | None,

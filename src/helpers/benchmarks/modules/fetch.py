@@ -24,7 +24,7 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from ..debian.apt import AptLists, deb_fields, download_deb
-from ..debian.audio import _provenance, _publish, flac_is_valid, write_flac_atomic
+from ..debian.audio import _provenance, flac_is_valid, write_flac_atomic
 from ..debian.common import FetchError
 from ..debian.extract import extract_members
 from .manifest import MANIFEST_COLUMNS, read_manifest
@@ -130,16 +130,9 @@ def _process_package(package: str, rows: pd.DataFrame, out_dir: Path, cache_dir:
 
 
 def _write_tracks(out_dir: Path, rows: list[dict]) -> Path:
-    target = out_dir / "tracks.csv"
-    fd, tmp = tempfile.mkstemp(prefix=".tracks.", suffix=".csv.part", dir=out_dir)
-    os.close(fd)
-    try:
-        pd.DataFrame(rows, columns=list(TRACKS_COLUMNS)).to_csv(tmp, index=False)
-        _publish(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    from ...data import write_csv
+
+    return write_csv(pd.DataFrame(rows, columns=list(TRACKS_COLUMNS)), out_dir / "tracks.csv")
 
 
 def fetch_modules(manifest: str | os.PathLike | pd.DataFrame, out_dir: str | os.PathLike,

@@ -14,15 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import SynthMIRError
-from ..debian.common import _PACKAGE_RE, _VERSION_RE
+# RESERVED_PACKAGES: the one list of packages every fetcher refuses (re-exported)
+from ..debian.common import _PACKAGE_RE, _VERSION_RE, RESERVED_PACKAGES  # noqa: F401
 
-#: Packages never to be used for anything: a manifest row naming one is an error.
-RESERVED_PACKAGES: frozenset[str] = frozenset({
-    "freedroidrpg-data", "fretsonfire-songs-muldjord", "gl-117-data", "heroes-sound-tracks",
-    "marsshooter-data", "miceamaze", "naev-data", "openclonk-data", "pekka-kana-2-data",
-    "starfighter-data", "tecnoballz-data", "unknown-horizons", "wesnoth-1.16-music",
-    "wizznic-data", "zaz-data",
-})
 #: File name endings looked at as tracker modules (what libopenmpt reads; the benchmark's
 #: are .mod, .xm, .it and .s3m).
 MODULE_EXTENSIONS: tuple[str, ...] = (

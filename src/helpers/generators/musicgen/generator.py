@@ -179,6 +179,7 @@ class MusicGenGenerator(Generator):
         self._compiled: dict[tuple[int, int], Any] = {}
         # the decode batch (the option; auto: the largest that fits in the GPU's memory) and EnCodec's chunk
         self.decode_chunk: int | None = None
+        self._param_counts: dict[str, int] | None = None  # for the memory rule, counted on first use
         self.batch_size: int | None = None
         self.batch_reason = ""
         # the fast path checked against model.decoder on this model, device and dtype (raises FastPathMismatch)
@@ -193,7 +194,7 @@ class MusicGenGenerator(Generator):
     def _memory_kwargs(self) -> dict:
         from .memory import param_counts
 
-        if getattr(self, "_param_counts", None) is None:
+        if self._param_counts is None:
             self._param_counts = param_counts(self.model)
         return dict(duration_s=self.duration_s, dtype=self.dtype, guidance=self._cfg,
                     text_len=self.text_pad_multiple, counts=self._param_counts)
