@@ -1,4 +1,4 @@
-"""Reproduce the transfer ablation (README, "What makes symbolic clips transfer").
+"""Reproduce the transfer ablation (docs/findings.md, "The transfer ablation").
 
     ./synthmir ablation --real-data data/realbench-dev-big      (the same, through the project's venv)
 

@@ -580,10 +580,8 @@ def output_paths(arms: Sequence[str], out: str | Path | None = None) -> tuple[Pa
     return stem, stem.with_name(stem.name + "_embeddings.png")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: run the arms, print and write the table and the figure."""
-    from .data import atomic_write_text, write_json
-
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``./synthmir ablation`` (``--arms`` names are checked by :func:`main`)."""
     p = argparse.ArgumentParser(prog="synthmir ablation", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--real-data", required=True, help="real development set (folder or CSV)")
@@ -606,6 +604,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tags", nargs="*", default=["full + metal in Rock"],
                    help="arms (beside the figure's two) whose musicnn tag profile, real against synthetic, is "
                         "written to <out>_tags.md")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: run the arms, print and write the table and the figure."""
+    from .data import atomic_write_text, write_json
+
+    p = build_parser()
     a = p.parse_args(argv)
     unknown = [x for x in a.arms if x not in ARMS]
     if unknown:

@@ -34,6 +34,7 @@ EXAMPLES = {
           ./synthmir info                        which code, venv, kernel and run folder this clone uses
           ./synthmir check --profile paper       pre-flight of the paper profile (weights, GPU, versions)
           ./synthmir weights fetch --profile paper   its weights (needs internet), then pack / unpack
+          ./synthmir docs build                  the handbook (docs/) as a website -> site/index.html
 
         every command has its own --help with examples.
         """,
@@ -136,6 +137,14 @@ EXAMPLES = {
         examples:
           ./synthmir info
           ./synthmir info --profile paper
+        """,
+    "docs": """
+        examples:
+          ./synthmir docs build                   docs/ -> site/index.html (mkdocs --strict, with the reports)
+          ./synthmir docs serve                   the same, live at http://127.0.0.1:8000
+          ./synthmir docs serve --addr 0.0.0.0:8001
+
+        mkdocs runs in a venv of its own (requirements/docs.lock), made on first use.
         """,
 }
 
@@ -272,6 +281,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="dotted config override")
     p = _add(sub, "info", "where this clone's code, venv, kernel and runs are")
     p.add_argument("--profile", default="offline")
+    p = _add(sub, "docs", "the handbook (docs/) as a website: mkdocs with the material theme, in its own venv")
+    da = p.add_subparsers(dest="action", metavar="<action>")
+    da.required = True
+    d = da.add_parser("build", help="build the site into site/ (strict: a broken link fails)",
+                      description="build the site into site/ (strict: a broken link fails)")
+    d.add_argument("--out", metavar="DIR", help="site folder (default site/)")
+    d.add_argument("--no-strict", action="store_true", help="let warnings pass")
+    d = da.add_parser("serve", help="serve the site, rebuilt on every change",
+                      description="serve the site, rebuilt on every change")
+    d.add_argument("--addr", metavar="HOST:PORT", help="address (default 127.0.0.1:8000)")
+    d.add_argument("--no-strict", action="store_true", help="let warnings pass")
     return parser
 
 
@@ -484,7 +504,18 @@ def _weights(args) -> int:
     return weights_main(args)
 
 
-COMMANDS = {"check": _check, "weights": _weights, "task": _task, "realbench": _realbench, "lab": _lab, "report": _report, "kernel": _kernel, "info": _info,
+def _docs(args) -> int:
+    from . import docs_site
+
+    try:
+        out = getattr(args, "out", None)  # from where the user stands; mkdocs runs at the project root
+        return docs_site.run(args.action, site_dir=str(Path(out).resolve()) if out else None,
+                             strict=not args.no_strict, addr=getattr(args, "addr", None))
+    except docs_site.DocsError as exc:
+        raise CliError(str(exc)) from exc
+
+
+COMMANDS = {"check": _check, "weights": _weights, "task": _task, "docs": _docs, "realbench": _realbench, "lab": _lab, "report": _report, "kernel": _kernel, "info": _info,
             **{s: _stage for s in STAGES}}
 
 

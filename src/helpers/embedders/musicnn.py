@@ -348,7 +348,7 @@ class MusicnnEmbedder(Embedder):
             concatenated; a ``+``-joined subset of ``max_pool`` (753), ``mean_pool``
             (753), ``penultimate`` (200), ``taggram`` (50). The default, ``max_pool``,
             is the study's choice: best real-track accuracy in a measured comparison
-            (``scripts/compare_representations.py``; see README, "The offline embedding").
+            (``scripts/compare_representations.py``; see docs/findings.md, "Which musicnn layer").
         device: ``"auto"`` (cuda when available), ``"cpu"``, ``"cuda"``, ...
         batch_size: patches per forward pass (clips x patches are batched together).
         weights_dir: folder with the checkpoint files, instead of the installed package.

@@ -191,7 +191,7 @@ def plot(result: ScalingResult):
 
 
 def headlines(result: ScalingResult) -> dict:
-    """The figures the README quotes, JSON-ready."""
+    """The figures the handbook (docs/findings.md) quotes, JSON-ready."""
     out = {"run_folder": str(result.run_path), "sizes": {}, "plateau": {}, "detectable_losses": {}}
     for set_ in ("val", "real"):
         for n in sorted(result.summary["clips_per_genre"].unique()):

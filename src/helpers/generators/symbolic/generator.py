@@ -15,7 +15,7 @@ from .soundfonts import resolve_soundfonts, soundfont_identity
 from .styles import genre_style, known_genres
 
 #: options that shape a clip, with their defaults (the production defaults were chosen by the
-#: transfer ablation: README, "What makes symbolic clips transfer")
+#: transfer ablation: docs/findings.md, "The transfer ablation")
 PRODUCTION_DEFAULTS: dict[str, Any] = {
     "stem_fx": True,          # each part its own stem, effects by instrument family, reverb send
     "master": False,          # bus compressor, tone shelves, limiter (crest factor drawn per genre): off, it

@@ -252,7 +252,7 @@ def plan_production(arr: Arrangement, owners: Sequence[tuple[Part | None, int]],
             (80-150 Hz, -3 to +3 dB) and a high shelf (3-6 kHz, -9 to +3 dB), from a random stream of
             its own, so the rest of the plan is the same with it or without it. The spread is wide on
             purpose (domain randomisation): on average the real development tracks are 4 dB darker than
-            the clips above 4 kHz, but real Orchestral is 7 dB brighter (README, the audio profile).
+            the clips above 4 kHz, but real Orchestral is 7 dB brighter (docs/findings.md, the master chain).
     Returns:
         ``{"stems": [{"family", "gain_db", "send", "chain": [...]}, ...], "reverb": {...} or None,
         "master": {...} or None, "lofi": bool}``, plus ``"tone": {...}`` with ``tone_spread`` (plain data).

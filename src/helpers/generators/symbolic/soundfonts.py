@@ -196,14 +196,19 @@ def fetch_soundfonts(packages: Sequence[str] = tuple(PACKAGES), dest: str | os.P
     return status
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``./synthmir soundfonts``."""
     parser = argparse.ArgumentParser(prog="python -m helpers.generators.symbolic.soundfonts",
                                      description="Fetch the symbolic generator's SoundFonts from Debian packages "
                                                  "into the cache (no root), or list what is available.")
     parser.add_argument("action", choices=["fetch", "list"])
     parser.add_argument("--dest", help=f"folder (default {cache_dir()})")
     parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.action == "fetch":
         status = fetch_soundfonts(dest=args.dest, progress=not args.quiet)
         missing = {p: s for p, s in status.items() if s.startswith("skipped")}
