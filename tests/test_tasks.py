@@ -228,6 +228,35 @@ def test_the_task_cnns_learn_save_and_reload(tmp_path, name):
     assert np.array_equal(cls.load(tmp_path / "m.pt").predict_proba(X), pa)
 
 
+def test_key_transposition_moves_the_spectrum_and_the_key_together():
+    """A CQT moved k semitones up is the same notes k semitones higher, and its key moves with it, mode kept."""
+    from helpers.tasks.features import KEY_BINS_PER_OCTAVE
+    from helpers.tasks.labels import KEYS
+    from helpers.tasks.models import KeyCNN, transpose_cqt, transpose_key
+
+    per = KEY_BINS_PER_OCTAVE // 12
+    x = np.zeros((120, 4), np.float32)
+    x[20] = 1.0
+    assert np.argmax(transpose_cqt(x, 3)[:, 0]) == 20 + 3 * per
+    assert np.argmax(transpose_cqt(x, -5)[:, 0]) == 20 - 5 * per
+    assert np.array_equal(transpose_cqt(x, 0), x)
+    assert not transpose_cqt(x, 60).any()  # moved off the top: silence, not wrapped round
+    assert KEYS[transpose_key(KEYS.index("A minor"), 3)] == "C minor"
+    assert KEYS[transpose_key(KEYS.index("B major"), 1)] == "C major"
+    assert KEYS[transpose_key(KEYS.index("C major"), -1)] == "B major"
+    # in training: each example and its label move by the same draw, and the draws repeat for a seed
+    X = [x.copy() for _ in range(64)]
+    y = np.full(64, KEYS.index("C major"))
+    xs, ys = KeyCNN(transpose=6)._augment(X, y, np.random.default_rng(3))
+    steps = [(np.argmax(a[:, 0]) - 20) // per for a in xs]
+    assert [KEYS[transpose_key(KEYS.index("C major"), k)] for k in steps] == [KEYS[c] for c in ys]
+    assert set(steps) == set(range(-6, 7))
+    again, _ = KeyCNN(transpose=6)._augment(X, y, np.random.default_rng(3))
+    assert all(np.array_equal(a, b) for a, b in zip(xs, again))
+    same, same_y = KeyCNN()._augment(X, y, np.random.default_rng(3))  # off by default
+    assert same is X and same_y is y
+
+
 def test_the_task_names_its_models_and_refuses_genre(tmp_path):
     from helpers.config import load_config
     from helpers.errors import StageError

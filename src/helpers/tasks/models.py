@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .features import KEY_BINS_PER_OCTAVE
 from .labels import KEYS, tempo_axis
 
 
@@ -50,6 +51,10 @@ class _TorchTaskModel:
     def _build(self) -> nn.Module:
         raise NotImplementedError
 
+    def _augment(self, X: list[np.ndarray], y: np.ndarray, rng: np.random.Generator):
+        """A training batch as the net sees it (none by default); ``rng`` is the seed's, so it repeats."""
+        return X, y
+
     def _batch(self, X: Sequence[np.ndarray]) -> torch.Tensor:
         """Stack (crop to the shortest) a batch of feature arrays as ``(B, 1, ...)``."""
         n = min(x.shape[-1] for x in X)
@@ -65,6 +70,7 @@ class _TorchTaskModel:
     def _fit(self, X, y) -> "_TorchTaskModel":
         y = np.asarray(y, dtype=np.int64)
         g = torch.Generator().manual_seed(self.seed)
+        augment_rng = np.random.default_rng([self.seed, 1])
         self.net = self._build().to(self.device)
         order = np.random.default_rng(self.seed).permutation(len(X))
         n_val = max(1, int(round(self.val_fraction * len(X))))
@@ -81,8 +87,9 @@ class _TorchTaskModel:
             total = 0.0
             for s in range(0, len(perm), self.batch_size):
                 idx = perm[s:s + self.batch_size]
-                xb = self._batch([X[i] for i in idx]).to(self.device)
-                yb = torch.from_numpy(y[idx]).to(self.device)
+                xs, ys = self._augment([X[i] for i in idx], y[idx], augment_rng)
+                xb = self._batch(xs).to(self.device)
+                yb = torch.from_numpy(ys).to(self.device)
                 opt.zero_grad()
                 loss = loss_fn(self.net(xb), yb)
                 loss.backward()
@@ -144,11 +151,44 @@ class _TorchTaskModel:
         return model
 
 
+def transpose_cqt(x: np.ndarray, semitones: int, bins_per_semitone: int = KEY_BINS_PER_OCTAVE // 12) -> np.ndarray:
+    """A constant-Q spectrogram moved ``semitones`` up (down if negative), silence filling the gap."""
+    shift = int(semitones) * bins_per_semitone
+    out = np.zeros_like(x)
+    if shift > 0:
+        out[shift:] = x[:-shift]
+    elif shift < 0:
+        out[:shift] = x[-shift:]
+    else:
+        out[:] = x
+    return out
+
+
+def transpose_key(index: int, semitones: int) -> int:
+    """The key class ``semitones`` up: the tonic moves, the mode stays."""
+    return (index % 12 + int(semitones)) % 12 + 12 * (index // 12)
+
+
 class KeyCNN(_TorchTaskModel):
-    """Korzeniowski & Widmer's key CNN on a constant-Q spectrogram; classes :data:`labels.KEYS`."""
+    """Korzeniowski & Widmer's key CNN on a constant-Q spectrogram; classes :data:`labels.KEYS`.
+
+    ``transpose: N`` (an option, 0 by default) moves each training example by a random
+    whole number of semitones in ``[-N, N]`` and its key with it, as Korzeniowski &
+    Widmer (2018, "Genre-agnostic key classification with convolutional neural
+    networks") did by pitch-shifting: every key is then seen played in every register
+    and by every voicing, not only those the clip was rendered in.
+    """
 
     name = "key-cnn"
     classes = KEYS
+
+    def _augment(self, X, y, rng):
+        limit = int(self.net_options.get("transpose", 0))
+        if limit <= 0:
+            return X, y
+        steps = rng.integers(-limit, limit + 1, size=len(X))
+        return ([transpose_cqt(x, k) for x, k in zip(X, steps)],
+                np.array([transpose_key(int(c), k) for c, k in zip(y, steps)], dtype=np.int64))
 
     def _build(self) -> nn.Module:
         width = int(self.net_options.get("filters", 8))
