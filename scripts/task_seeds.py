@@ -35,14 +35,11 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     from helpers.audio import load_audio
-    from helpers.benchmarks.annotated import read_annotated
     from helpers.config import load_config
     from helpers.data import write_json
     from helpers.environment import environment_record
-    from helpers.tasks import TASK_MODELS
     from helpers.tasks.features import FEATURES
-    from helpers.tasks.labels import parse_key
-    from helpers.tasks.study import _encode, _metrics, clip_features, clip_table, model_names
+    from helpers.tasks.study import _encode, _metrics, annotated_items, clip_features, clip_table, new_model
 
     task = args.task
     cfg = load_config(args.profile or task)
@@ -53,20 +50,16 @@ def main(argv=None) -> int:
     clips = clip_table(cfg)
     X = clip_features(cfg, clips, progress=False)
     y = [_encode(task, label) for label in clips["label"]]
-    column = "key" if task == "key" else "tempo_bpm"
-    real = read_annotated(args.real_data).dropna(subset=[column])
-    ref = [parse_key(k) for k in real["key"]] if task == "key" else real["tempo_bpm"].astype(float).tolist()
+    real = annotated_items(task, args.real_data)
+    ref = real["label"].astype(float).tolist() if task == "tempo" else real["label"].tolist()
     R = []
     for path in real["path"]:
         audio, sr = load_audio(path)
         R.append(FEATURES[task](audio[: int(t.window_s * sr)], sr))
-    cls = TASK_MODELS.get(model_names(cfg)[0])
     runs = []
     for options in args.options or OPTION_SETS[task]:
         for seed in [int(s) for s in args.seeds.split(",")]:
-            model = cls(learning_rate=t.learning_rate, batch_size=t.batch_size, max_epochs=t.max_epochs,
-                        patience=t.patience, val_fraction=t.val_fraction, seed=seed,
-                        **{**t.options, **options}).fit(X, y)
+            model = new_model(cfg, seed=seed, **options).fit(X, y)
             val = model.val_ids_
             ref_val = [clips["label"][i] for i in val]
             if task == "tempo":

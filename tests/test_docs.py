@@ -30,7 +30,6 @@ PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 REPORTS = ROOT / "reports" / "offline"
 
 _FENCE = re.compile(r"^(```|~~~)([^\n]*)\n(.*?)^\1[ \t]*$", re.S | re.M)
-_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|(?:src|href)=\"([^\"]+)\"")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 
 
@@ -71,9 +70,9 @@ def anchors(path: Path) -> set[str]:
 def link_problems(page: Path) -> list[str]:
     """Relative links and images of ``page`` that lead nowhere, or to an anchor the target lacks."""
     problems = []
-    for m in _LINK.finditer(_prose(page.read_text(encoding="utf-8"))):
+    for m in docs_site.LINK.finditer(_prose(page.read_text(encoding="utf-8"))):
         link = m.group(1) or m.group(2)
-        if re.match(r"^[a-z][a-z0-9+.-]*:", link):  # http:, https:, mailto:
+        if docs_site.EXTERNAL.match(link):
             continue
         target, _, anchor = link.partition("#")
         path = (page.parent / target).resolve() if target else page

@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 #: where ``./synthmir docs build`` writes the site (ignored by git)
 SITE_DIR = ROOT / "site"
 #: markdown links and images, and HTML src/href: the targets the hook looks at
-_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|(?:src|href)=\"([^\"]+)\"")
+LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|(?:src|href)=\"([^\"]+)\"")
+#: a link with a scheme (http:, https:, mailto:): not a file of the repository
+EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:")
 _FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
 
 
@@ -80,9 +82,9 @@ def outside_targets(docs_dir: str | os.PathLike, root: str | os.PathLike = ROOT)
     found: set[Path] = set()
     for page in docs_dir.rglob("*.md"):
         text = _FENCE.sub("", page.read_text(encoding="utf-8"))
-        for m in _LINK.finditer(text):
+        for m in LINK.finditer(text):
             target = (m.group(1) or m.group(2)).split("#", 1)[0]
-            if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("/"):
+            if not target or EXTERNAL.match(target) or target.startswith("/"):
                 continue
             path = (page.parent / target).resolve()
             if not path.is_file() or root not in path.parents or docs_dir in path.parents:

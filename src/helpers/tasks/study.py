@@ -111,6 +111,14 @@ def _fingerprint(cfg, clips: pd.DataFrame) -> dict:
     return {"settings": task_settings(cfg), "clips": len(clips), "clips_sha256": ids.hexdigest()}
 
 
+def new_model(cfg, seed: int | None = None, **options):
+    """The task's untrained model with the config's settings (``seed`` and ``options`` override them)."""
+    t = cfg.task
+    return TASK_MODELS.get(model_names(cfg)[0])(
+        learning_rate=t.learning_rate, batch_size=t.batch_size, max_epochs=t.max_epochs, patience=t.patience,
+        val_fraction=t.val_fraction, seed=cfg.seed if seed is None else seed, **{**t.options, **options})
+
+
 def train_task(cfg, progress: bool = True):
     """Train the task's model on the generated clips (reused when its settings and clips are the same)."""
     from ..data import atomic_write_text
@@ -125,9 +133,7 @@ def train_task(cfg, progress: bool = True):
         return cls.load(path), clips
     X = clip_features(cfg, clips, progress)
     y = [_encode(task, label) for label in clips["label"]]
-    t = cfg.task
-    model = cls(learning_rate=t.learning_rate, batch_size=t.batch_size, max_epochs=t.max_epochs,
-                patience=t.patience, val_fraction=t.val_fraction, seed=cfg.seed, **t.options)
+    model = new_model(cfg)
     model.fit(X, y)
     model.save(path)
     atomic_write_text(record, json.dumps({"fingerprint": fp, "model": name, "best_epoch": model.best_epoch_,
@@ -162,6 +168,19 @@ def _estimate(cfg, model, baseline, items: pd.DataFrame, features, audios) -> pd
     return out
 
 
+def annotated_items(task: str, spec: str) -> pd.DataFrame:
+    """The items of the annotated set ``spec`` that have a label for ``task``: ``id, path, label``
+    (tempo in BPM, or a key name), and the reader's other columns."""
+    from ..benchmarks.annotated import read_annotated
+
+    tracks = read_annotated(spec)
+    column = "tempo_bpm" if task == "tempo" else "key"
+    tracks = tracks.dropna(subset=[column])
+    if task == "key":
+        tracks = tracks.assign(key=[parse_key(k) for k in tracks["key"]]).dropna(subset=["key"])
+    return tracks.rename(columns={"track_id": "id", column: "label"}).reset_index(drop=True)
+
+
 def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
     """The model and the baseline on the synthetic validation split and on each annotated real set."""
     from ..audio import load_audio
@@ -184,15 +203,7 @@ def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
                      "sets": {}}
     sets = [("synthetic_val", val)]
     for spec in _real_specs(cfg):
-        from ..benchmarks.annotated import read_annotated
-
-        tracks = read_annotated(spec)
-        column = "tempo_bpm" if task == "tempo" else "key"
-        tracks = tracks.dropna(subset=[column])
-        if task == "key":
-            tracks = tracks.assign(key=[parse_key(k) for k in tracks["key"]]).dropna(subset=["key"])
-        tracks = tracks.rename(columns={"track_id": "id", column: "label"})
-        sets.append((spec, tracks.reset_index(drop=True)))
+        sets.append((spec, annotated_items(task, spec)))
     for name, items in sets:
         if items.empty:
             results["sets"][name] = {"items": 0, "note": "no item with a label for this task"}
@@ -247,5 +258,6 @@ def predictions(cfg, name: str = "synthetic_val") -> pd.DataFrame:
     return pd.read_csv(task_dir(cfg) / f"predictions-{_slug(name)}.csv")
 
 
-__all__ = ["task_dir", "task_settings", "clip_table", "clip_features", "train_task", "evaluate_task", "run_task",
+__all__ = ["task_dir", "task_settings", "clip_table", "clip_features", "new_model", "train_task", "annotated_items",
+           "evaluate_task", "run_task",
            "predictions", "tempo_axis"]
