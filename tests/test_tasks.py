@@ -125,6 +125,53 @@ def test_a_named_key_or_tempo_wins_and_the_default_draws_are_untouched():
         assert plain == spread
 
 
+def test_tonal_chords_keep_to_the_major_or_minor_scale():
+    from helpers.generators.symbolic.theory import MODE_SCALES, parse_roman, roman_symbol, tonal_chord
+
+    for token in ("I", "ii7", "bVII9", "V7/1", "iv/1", "IV9", "i9", "bVI5", "viio7", "iiø7", "Imaj7"):
+        c = parse_roman(token)
+        back = parse_roman(roman_symbol(c.root, c.quality, c.inversion))
+        assert (back.root, back.quality, back.inversion) == (c.root, c.quality, c.inversion), token
+    assert tonal_chord(parse_roman("I7"), "major").symbol == "Imaj7"  # the flat seventh becomes the leading tone
+    assert tonal_chord(parse_roman("IV9"), "major").quality == "maj9"
+    assert tonal_chord(parse_roman("bVII5"), "major") is None  # a root off the scale is dropped
+    assert tonal_chord(parse_roman("V7"), "minor").quality == "7"  # the harmonic minor's dominant
+    assert tonal_chord(parse_roman("IV"), "minor").quality == "sus4"  # dorian's major IV loses its third
+    for family in ("major", "minor"):
+        for token in ("I", "ii", "iii", "IV", "V7", "vi", "i7", "bIII", "bVI", "bVII9", "IV9", "I13"):
+            c = tonal_chord(parse_roman(token), family)
+            if c is not None:
+                allowed = set(MODE_SCALES[family]) | ({11} if family == "minor" and c.root in (7, 11) else set())
+                assert set(c.pitch_classes(0)) <= allowed, (family, token, c)
+    with pytest.raises(ValueError, match="family"):
+        tonal_chord(parse_roman("I"), "dorian")
+
+
+def test_tonal_key_modes_play_major_and_minor_harmony_and_change_nothing_else():
+    from helpers.generators.symbolic.arrange import arrange
+    from helpers.generators.symbolic.theory import MODE_SCALES
+
+    modes = set()
+    for genre in GENRES:
+        for seed in range(12):
+            a, midi, ja, labels = _performed(genre, seed, key_spread="uniform", key_modes="tonal")
+            assert a.mode in ("major", "minor")
+            modes.add(a.mode)
+            allowed = {(a.key + d) % 12 for d in MODE_SCALES[a.mode]} | ({(a.key + 11) % 12} if a.mode == "minor"
+                                                                          else set())
+            for c in a.progression:
+                assert set(c.pitch_classes(a.key)) <= allowed, (genre, seed, c)
+            style = arrange(genre, "a track", seed, key_spread="uniform").summary()
+            tonal = a.summary()
+            assert tonal["key"] == style["key"]
+            for k in ("key", "mode", "key_name", "progression", "progression_roman", "beats_per_chord"):
+                tonal.pop(k), style.pop(k)
+            assert tonal == style  # the same parts, sounds, drums and tempo: only the harmony is tonal
+    assert modes == {"major", "minor"}
+    with pytest.raises(ValueError, match="key_modes"):
+        arrange("Pop", "a track", 1, key_modes="modal")
+
+
 # --- 3. the generation stage writes them ------------------------------------------------------------
 
 def test_generated_clips_carry_jams_midi_and_label_columns(tmp_path):
@@ -202,7 +249,7 @@ def test_the_tempo_front_end_peaks_at_the_tempo():
     assert np.any(np.abs(peaks - 132) <= 0.04 * 132)
 
 
-@pytest.mark.parametrize("name", ["key-cnn", "tempo-cnn"])
+@pytest.mark.parametrize("name", ["key-cnn", "key-chroma-net", "tempo-cnn"])
 def test_the_task_cnns_learn_save_and_reload(tmp_path, name):
     """On separable toy data: the model learns, is deterministic for a seed, and reloads bit for bit."""
     from helpers.tasks import TASK_MODELS
@@ -211,6 +258,11 @@ def test_the_task_cnns_learn_save_and_reload(tmp_path, name):
     cls = TASK_MODELS.get(name)
     if name == "key-cnn":
         X = [rng.standard_normal((120, 20)).astype(np.float32) for _ in range(48)]
+        y = [i % 2 for i in range(48)]
+        for x, label in zip(X, y):
+            x[10 + 40 * label] += 6.0
+    elif name == "key-chroma-net":  # a log-magnitude CQT is never negative
+        X = [rng.random((120, 20)).astype(np.float32) for _ in range(48)]
         y = [i % 2 for i in range(48)]
         for x, label in zip(X, y):
             x[10 + 40 * label] += 6.0
@@ -257,13 +309,36 @@ def test_key_transposition_moves_the_spectrum_and_the_key_together():
     assert same is X and same_y is y
 
 
+def test_the_learnt_key_profile_follows_the_tonic_exactly():
+    """Notes moved k semitones (every octave, every bin) move each key's score to the key k above."""
+    import torch
+
+    from helpers.tasks.labels import KEYS
+    from helpers.tasks.models import KeyChromaNet, transpose_key
+
+    rng = np.random.default_rng(4)
+    x = rng.random((120, 16)).astype(np.float32)
+    model = KeyChromaNet(seed=2, hidden=8)
+    model.net = model._build()
+    model.net.eval()
+    with torch.no_grad():
+        base = model.net(model._batch([x]))[0].numpy()
+        for k in (1, 5, 7):
+            moved = np.roll(x.reshape(5, 24, 16), 2 * k, axis=1).reshape(120, 16)  # circular within each octave
+            scores = model.net(model._batch([moved]))[0].numpy()
+            for i in range(24):
+                assert scores[transpose_key(i, k)] == pytest.approx(base[i], abs=1e-5), (k, KEYS[i])
+    with pytest.raises(ValueError, match="whole octaves"):
+        KeyChromaNet(bins=100)._build()
+
+
 def test_the_task_names_its_models_and_refuses_genre(tmp_path):
     from helpers.config import load_config
     from helpers.errors import StageError
     from helpers.tasks.study import clip_table, model_names, task_settings
 
     assert model_names(load_config("tempo")) == ("tempo-cnn", "librosa-tempo")
-    assert model_names(load_config("key")) == ("key-cnn", "key-profile")
+    assert model_names(load_config("key")) == ("key-chroma-net", "key-profile")
     assert task_settings(load_config("key"))["name"] == "key"
     with pytest.raises(StageError, match="genre runs through stages 3-5"):
         clip_table(load_config("offline", run_dir=str(tmp_path)))

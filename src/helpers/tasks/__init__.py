@@ -9,7 +9,8 @@ its tempo and key into ``clips/metadata.csv``), then this package:
 * ``features.py``: the task's front-end (a constant-Q spectrogram for key; a multi-band
   tempogram for tempo), cached per clip;
 * ``models.py``: the trainable backends (``key-cnn`` after Korzeniowski & Widmer 2017,
-  ``tempo-cnn`` after Schreiber & Mueller 2018), and ``baselines.py``: the classic
+  ``key-chroma-net``, a key profile learnt per register, ``tempo-cnn`` after Schreiber &
+  Mueller 2018), and ``baselines.py``: the classic
   estimators that need no training data (``key-profile``: Krumhansl-Kessler or
   Temperley profiles on chroma; ``librosa-tempo``: librosa's tempo estimator);
 * ``metrics.py``: the field's metrics through mir_eval (MIREX weighted key score,
@@ -28,6 +29,7 @@ from ..registry import Registry
 
 TASK_MODELS: Registry = Registry("task model")
 TASK_MODELS.register("key-cnn", "helpers.tasks.models:KeyCNN")
+TASK_MODELS.register("key-chroma-net", "helpers.tasks.models:KeyChromaNet")
 TASK_MODELS.register("tempo-cnn", "helpers.tasks.models:TempoCNN")
 TASK_MODELS.register("key-profile", "helpers.tasks.baselines:KeyProfile")
 TASK_MODELS.register("librosa-tempo", "helpers.tasks.baselines:LibrosaTempo")

@@ -9,6 +9,13 @@ early stopping on the validation loss (the best epoch's weights are kept).
   using a convolutional neural network"): five 5x5 convolutions of 8 filters with ELU on
   the constant-Q spectrogram, a dense layer of 48 units on each frame, 24 key scores per
   frame, averaged over time. Works on any clip length.
+* :class:`KeyChromaNet`, a learnt key profile: the same constant-Q spectrogram averaged
+  over time and folded to 12 pitch classes in each of its five octaves, then a small
+  network applied to the pitch classes read from each of the 12 tonics (a circular
+  convolution), giving a major and a minor score per tonic. The Krumhansl-Schmuckler
+  method with its two profiles learnt from the generated clips, per register and
+  through one hidden layer, instead of taken from listening tests; transposing the input
+  transposes the output exactly.
 * :class:`TempoCNN`, after Schreiber & Mueller (2018, "A single-step approach to musical
   tempo estimation using a convolutional neural network"), which classifies tempo into
   256 classes; here the input is the multi-band tempogram on the same log-BPM axis as
@@ -206,6 +213,45 @@ class KeyCNN(_TorchTaskModel):
     def _batch(self, X):
         x = super()._batch(X)
         return (x - x.mean(dim=(2, 3), keepdim=True)) / (x.std(dim=(2, 3), keepdim=True) + 1e-5)
+
+
+class _ChromaNet(nn.Module):
+    """(B, 1, bins, frames) log-CQT -> (B, 24) key scores, equivariant to transposition."""
+
+    def __init__(self, octaves: int, hidden: int):
+        super().__init__()
+        self.octaves = octaves
+        self.head = (nn.Sequential(nn.Conv1d(octaves, hidden, 12), nn.ELU(), nn.Conv1d(hidden, 2, 1)) if hidden
+                     else nn.Conv1d(octaves, 2, 12))
+
+    def forward(self, x):
+        m = x[:, 0].mean(dim=-1)  # (B, bins) by frequency, C2 up, 2 bins per semitone
+        m = m.reshape(len(m), self.octaves, 12, 2)
+        # each semitone's bin, and half of each quarter-tone bin beside it
+        c = m[..., 0] + 0.5 * m[..., 1] + 0.5 * torch.roll(m[..., 1], 1, dims=-1)  # (B, octaves, 12)
+        c = 12 * c / (c.sum(dim=(1, 2), keepdim=True) + 1e-6)
+        c = torch.cat([c, c[..., :11]], dim=-1)  # position r sees the pitch classes r .. r+11
+        return self.head(c).reshape(len(c), 24)  # major tonics 0-11, then minor: the order of KEYS
+
+
+class KeyChromaNet(KeyCNN):
+    """A learnt key profile on the time-averaged constant-Q spectrogram (see the module's text).
+
+    Options: ``hidden`` units of the layer between pitch classes and scores (16; 0: two linear
+    profiles per octave); ``transpose`` as :class:`KeyCNN` (it moves the register here, since
+    the scores already follow the tonic).
+    """
+
+    name = "key-chroma-net"
+
+    def _build(self) -> nn.Module:
+        bins = int(self.net_options.get("bins", 120))
+        if bins % 24:
+            raise ValueError(f"{self.name}: bins must be whole octaves of 24, got {bins}")
+        return _ChromaNet(bins // 24, int(self.net_options.get("hidden", 16)))
+
+    def _batch(self, X):
+        return _TorchTaskModel._batch(self, X)
 
 
 class _TempoNet(nn.Module):

@@ -111,12 +111,15 @@ def _fingerprint(cfg, clips: pd.DataFrame) -> dict:
     return {"settings": task_settings(cfg), "clips": len(clips), "clips_sha256": ids.hexdigest()}
 
 
-def new_model(cfg, seed: int | None = None, **options):
-    """The task's untrained model with the config's settings (``seed`` and ``options`` override them)."""
+def new_model(cfg, seed: int | None = None, model: str | None = None, **options):
+    """The task's untrained model with the config's settings (``seed``, ``model`` (a name in
+    :data:`TASK_MODELS`) and ``options``, model options or training settings such as
+    ``learning_rate``, override them)."""
     t = cfg.task
-    return TASK_MODELS.get(model_names(cfg)[0])(
-        learning_rate=t.learning_rate, batch_size=t.batch_size, max_epochs=t.max_epochs, patience=t.patience,
-        val_fraction=t.val_fraction, seed=cfg.seed if seed is None else seed, **{**t.options, **options})
+    settings = {"learning_rate": t.learning_rate, "batch_size": t.batch_size, "max_epochs": t.max_epochs,
+                "patience": t.patience, "val_fraction": t.val_fraction, **t.options}
+    return TASK_MODELS.get(model or model_names(cfg)[0])(seed=cfg.seed if seed is None else seed,
+                                                         **{**settings, **options})
 
 
 def train_task(cfg, progress: bool = True):

@@ -13,7 +13,7 @@ from .describe import DescriptionHints, parse_description
 from .patterns import _PATTERN_KIND, DRUM_KITS
 from .soundfonts import SoundFontSet, resolve_soundfonts, soundfont_set
 from .styles import OPTIONAL_VARIANTS, GenreStyle, genre_style
-from .theory import MODE_SCALES, NOTE_NAMES, Chord, parse_roman
+from .theory import MODE_SCALES, NOTE_NAMES, Chord, parse_roman, tonal_chord, tonal_progressions
 
 _ROLE_REGISTER = {"vocal": 65, "bass": 38, "chords": 60, "pad": 60, "lead": 72, "arp": 67, "stabs": 68, "counter": 55,
                   "timpani": 45, "bells": 84, "fill": 64, "steel": 67}
@@ -178,6 +178,7 @@ _STREAM_VOCALS = 4
 _STREAM_RIFF = 5
 _STREAM_SPREAD = 6
 _STREAM_VARIANT = 6
+_STREAM_MODES = 7
 _STREAM_PART = 100
 
 
@@ -328,10 +329,14 @@ def _tempo(style: GenreStyle, hints: DescriptionHints, rng: np.random.Generator,
     return float(np.clip(round(lo + u * (hi - lo)), 40, 240))
 
 
+#: the key_modes option of :func:`arrange`
+KEY_MODES = ("style", "tonal", "mixed")
+
+
 def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Sequence[str] | None = None,
             duration_s: float = 10.0, soundfont_per: str = "clip", vocals: bool = False,
             double_guitars: bool = False, metal_in_rock: bool = False, tempo_spread: str = "style",
-            key_spread: str = "style") -> Arrangement:
+            key_spread: str = "style", key_modes: str = "style") -> Arrangement:
     """Plan a clip of ``genre`` following ``description``, with choices drawn from ``seed``.
 
     Args:
@@ -352,6 +357,12 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
             drawn from a sub-stream of the seed), for tempo training data.
         key_spread: ``"style"`` (the genre's key weights and minor share) or ``"uniform"`` (all 24
             keys equally likely, from a sub-stream of the seed), for key training data.
+        key_modes: ``"style"`` (the genre's modes and progressions: mixolydian rock and funk,
+            dorian funk, ``bVII`` chords) or ``"tonal"`` (major and minor keys as key benchmarks
+            label them: ionian and aeolian lines, and the genre's progressions kept to tonal
+            harmony by :func:`theory.tonal_progressions`; a family left with none plays its tonic
+            chord) or ``"mixed"`` (each clip one or the other, even odds from a sub-stream of the
+            seed: a clip is then exactly its ``style`` or its ``tonal`` twin), for key training data.
         A key or tempo the description names ("in F# minor", "at 128 BPM") wins over both.
     Raises ``ValueError`` for an unknown genre or option.
     """
@@ -361,6 +372,10 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
         raise ValueError(f"tempo_spread must be 'style' or 'wide', got {tempo_spread!r}")
     if key_spread not in ("style", "uniform"):
         raise ValueError(f"key_spread must be 'style' or 'uniform', got {key_spread!r}")
+    if key_modes not in KEY_MODES:
+        raise ValueError(f"key_modes must be one of {', '.join(map(repr, KEY_MODES))}, got {key_modes!r}")
+    if key_modes == "mixed":
+        key_modes = "tonal" if _rng(seed, _STREAM_MODES).random() < 0.5 else "style"
     style = _genre_style(genre)
     optional = {"metal_in_rock": metal_in_rock}
     drawn = OPTIONAL_VARIANTS.get(style.name) is None or optional[OPTIONAL_VARIANTS[style.name]]
@@ -388,8 +403,14 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
         tempo = _tempo(style, hints, spread, wide_tempo_range(style))
     if hints.key is not None:
         key = int(hints.key)
-    tokens, beats_per_chord = _choice(rng, style.progressions[mode_family])
-    progression = tuple(parse_roman(t) for t in tokens)
+    if key_modes == "tonal":
+        mode = mode_family
+        pool = tonal_progressions(style.progressions[mode_family], mode_family) or [
+            ((tonal_chord(parse_roman("I" if mode_family == "major" else "i"), mode_family),), 4)]
+        progression, beats_per_chord = _choice(rng, pool)
+    else:
+        tokens, beats_per_chord = _choice(rng, style.progressions[mode_family])
+        progression = tuple(parse_roman(t) for t in tokens)
     swing_draw = rng.random()
     lo_sw, hi_sw = style.swing_range
     swing, swing_unit = lo_sw + swing_draw * (hi_sw - lo_sw), style.swing_unit

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ...generation import ClipRequest, Generator
-from .arrange import Arrangement, arrange
+from .arrange import KEY_MODES, Arrangement, arrange
 from .perform import perform
 from .produce import apply_effects, plan_production, produce
 from .render import DEFAULT_MAX_VOICES, SoundFontCache, render, render_stems
@@ -28,6 +28,7 @@ PRODUCTION_DEFAULTS: dict[str, Any] = {
     "tone_spread": False,     # a tone tilt drawn per clip (shelves at 80-150 Hz and 3-6 kHz), no compression
     "tempo_spread": "style",  # "style": the genre's tempo range; "wide": stretched to about 60-200 BPM (tempo task)
     "key_spread": "style",    # "style": the genre's keys; "uniform": all 24 keys equally likely (key task)
+    "key_modes": "style",     # "style": the genre's modes (mixolydian, dorian); "tonal": major/minor harmony; "mixed": either, per clip
 }
 
 
@@ -96,6 +97,11 @@ class SymbolicGenerator(Generator):
         if self.options["stem_levels"] not in ("calibrated", "font"):
             raise ValueError(f"symbolic option stem_levels must be 'calibrated' or 'font', "
                              f"got {self.options['stem_levels']!r}")
+        for key, values in (("tempo_spread", ("style", "wide")), ("key_spread", ("style", "uniform")),
+                            ("key_modes", KEY_MODES)):
+            if self.options[key] not in values:
+                raise ValueError(f"symbolic option {key} must be {' or '.join(map(repr, values))}, "
+                                 f"got {self.options[key]!r}")
         if self.options["soundfont_per"] not in ("clip", "part"):
             raise ValueError(f"symbolic option soundfont_per must be 'clip' or 'part', "
                              f"got {self.options['soundfont_per']!r}")
@@ -115,7 +121,7 @@ class SymbolicGenerator(Generator):
         return arrange(request.genre, text, request.seed, soundfonts=self.soundfonts, duration_s=self.duration_s,
                        soundfont_per=o["soundfont_per"], vocals=o["vocals"], double_guitars=o["double_guitars"],
                        metal_in_rock=o["metal_in_rock"], tempo_spread=o["tempo_spread"],
-                       key_spread=o["key_spread"])
+                       key_spread=o["key_spread"], key_modes=o["key_modes"])
 
     def generate_one(self, request: ClipRequest) -> np.ndarray:
         """Render one request: mono float32, ``duration_s`` long, at :attr:`sample_rate`."""

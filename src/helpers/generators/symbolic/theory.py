@@ -217,3 +217,71 @@ def voice_chord(chord: Chord, key: int, scale: Sequence[int], style: str, centre
     elif style == "spread":
         best = [_nearest(chord.bass_pc(key, scale), centre - 14)] + best
     return best
+
+
+# --- key_modes "tonal": the harmony of tonal (major/minor) music ------------------------------------
+
+#: chord qualities written in lower case (a minor third above the root)
+_LOWER_QUALITIES = frozenset({"min", "m7", "m9", "madd9", "m6", "dim", "dim7", "m7b5"})
+_SUFFIX_OF = {(quality, lower): suffix for (suffix, lower), quality in _ROMAN_SUFFIX.items()}
+_QUALITY_OF = {ivs: quality for quality, ivs in CHORD_INTERVALS.items()}
+_NUMERALS = ("I", None, "II", None, "III", "IV", None, "V", None, "VI", None, "VII")
+
+
+def roman_symbol(root: int, quality: str, inversion: int = 0) -> str:
+    """The roman numeral of a chord (the inverse of :func:`parse_roman`), e.g. ``(10, "7")`` -> ``"bVII7"``."""
+    root %= 12
+    numeral, accidental = (_NUMERALS[root], "") if _NUMERALS[root] else (_NUMERALS[(root + 1) % 12], "b")
+    lower = quality in _LOWER_QUALITIES
+    suffix = _SUFFIX_OF.get((quality, lower), _SUFFIX_OF.get((quality, not lower)))
+    if suffix is None:
+        raise ValueError(f"no roman-numeral suffix for chord quality {quality!r}")
+    return accidental + (numeral.lower() if lower else numeral) + suffix + (f"/{inversion}" if inversion else "")
+
+
+def tonal_chord(chord: Chord, family: str) -> Chord | None:
+    """``chord`` kept to the major (ionian) or minor (aeolian) scale, or ``None`` when it cannot be.
+
+    A chord whose root is off the scale (``bVII`` in major) is dropped. A chord tone off the
+    scale moves a semitone onto it, up first (``I7`` -> ``Imaj7``: the flat seventh becomes the
+    leading tone), and the result must be a known chord. In minor the dominant chords (on the
+    fifth and seventh degrees) may raise the seventh degree, the harmonic minor of tonal music
+    (``V7`` keeps its leading tone).
+    """
+    if family not in ("major", "minor"):
+        raise ValueError(f"family must be 'major' or 'minor', got {family!r}")
+    allowed = set(MODE_SCALES[family])
+    if family == "minor" and chord.root in (7, 11):
+        allowed.add(11)
+    if chord.root not in allowed:
+        return None
+    out = []
+    for iv in CHORD_INTERVALS[chord.quality]:
+        pc = (chord.root + iv) % 12
+        if pc in allowed:
+            out.append(iv)
+        elif (pc + 1) % 12 in allowed:
+            out.append(iv + 1)
+        elif (pc - 1) % 12 in allowed:
+            out.append(iv - 1)
+        else:
+            return None
+    quality = _QUALITY_OF.get(tuple(out))
+    if quality is None:
+        return None
+    if quality == chord.quality:
+        return chord
+    return Chord(symbol=roman_symbol(chord.root, quality, chord.inversion), root=chord.root, quality=quality,
+                 inversion=chord.inversion)
+
+
+def tonal_progressions(pool, family: str) -> list[tuple[tuple[Chord, ...], int]]:
+    """The progressions of a style's pool (``(roman numerals, beats per chord)``) that tonal
+    harmony keeps, each chord through :func:`tonal_chord`; a progression with a chord it drops
+    is left out. Empty when none is left (the caller decides)."""
+    out = []
+    for tokens, beats in pool:
+        chords = [tonal_chord(parse_roman(t), family) for t in tokens]
+        if all(c is not None for c in chords):
+            out.append((tuple(chords), beats))
+    return out
