@@ -15,6 +15,8 @@
 #                               site's venv (mkdocs, from requirements/docs.lock),
 #                               docs-venv-<hash> beside the study's, which does not grow
 #                               (SYNTHMIR_DOCS_VENV=/path to put it elsewhere)
+#   scripts/setup_env.sh scorekey   music21 for the scorekey benchmark's fetch
+#                               (requirements/scorekey.lock; SYNTHMIR_SCOREKEY_VENV=/path)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GROUP="${1:-study}"
@@ -23,7 +25,8 @@ case "$GROUP" in  # which lock files, which venv, what a complete venv imports
          IMPORTS="import torch, torchvision, transformers, timm, hear21passt, tinysoundfont, musicnn, papermill" ;;
   docs)  LOCKS=("$ROOT/requirements/docs.lock"); NAME=docs-venv; VENV="${SYNTHMIR_DOCS_VENV:-}"
          IMPORTS="import mkdocs, material, pymdownx" ;;
-  *) echo "[setup] error: unknown group $GROUP (study, docs)" >&2; exit 2 ;;
+  scorekey) LOCKS=("$ROOT/requirements/scorekey.lock"); NAME=scorekey-venv; VENV="${SYNTHMIR_SCOREKEY_VENV:-}"; IMPORTS="import music21" ;;
+  *) echo "[setup] error: unknown group $GROUP (study, docs, scorekey)" >&2; exit 2 ;;
 esac
 PY="${PYTHON:-python3}"
 LOCK_PY=3.11   # the Python the lock was made for (scripts/lock.sh)
