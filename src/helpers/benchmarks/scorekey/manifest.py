@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import math
 import re
 from importlib import resources
 from pathlib import Path
 
-from ..annotated.keys import normalise_key
-from ..debian.common import ManifestError
-from ..keymidi.common import _TRACK_ID_RE
+from ..keymidi.manifest import key_row_problems, raise_problems, read_rows
 from .common import CORPUS, MANIFEST_COLUMNS, RefusedPath, excluded, refuse_path
 
 _VERSION_RE = re.compile(r"^\d+(\.\d+)*([a-z0-9.+-]*)$")
@@ -33,16 +29,7 @@ def read_manifest(path: str | Path | None = None) -> list[dict[str, str]]:
     a title basis only for a whole piece or a first or last movement; numeric durations,
     note counts and shares; 40-digit sha1s of the score and of the MIDI bytes."""
     path = Path(path) if path is not None else shipped_manifest()
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            rows = list(reader)
-    except OSError as exc:
-        raise ManifestError(f"{path}: cannot read ({exc})") from exc
-    missing = [c for c in MANIFEST_COLUMNS if c not in header]
-    if missing:
-        raise ManifestError(f"{path}: missing columns {missing}")
+    rows = read_rows(path, MANIFEST_COLUMNS)
     problems: list[str] = []
     seen: dict[str, int] = {}
     for line, row in enumerate(rows, 2):
@@ -62,35 +49,15 @@ def read_manifest(path: str | Path | None = None) -> list[dict[str, str]]:
                 problems.append(f"{where}: path {p!r} is in an excluded folder ({why})")
         if not p or p.startswith("/") or ".." in p.split("/"):
             problems.append(f"{where}: path {p!r} is not a relative path inside music21's corpus")
-        tid = row["track_id"]
-        if not _TRACK_ID_RE.match(tid):
-            problems.append(f"{where}: bad track_id {tid!r}")
-        elif tid in seen:
-            problems.append(f"{where}: track_id {tid!r} also on line {seen[tid]}")
-        seen[tid] = line
-        if normalise_key(row["key"]) != row["key"] or not row["key"]:
-            problems.append(f"{where}: key {row['key']!r} is not a normalised key ('C# minor' style)")
+        problems += key_row_problems(where, line, row, seen, ("duration_s", "n_notes", "polyphony"))
         basis = row["basis"]
-        if basis not in ("key_signature", "title", "key_signature+title"):
-            problems.append(f"{where}: basis {basis!r} unknown")
-        if "key_signature" in basis and row["ks_key"] != row["key"]:
-            problems.append(f"{where}: ks_key {row['ks_key']!r} differs from key {row['key']!r}")
         if "title" in basis:
-            if row["title_key"] != row["key"]:
-                problems.append(f"{where}: title_key {row['title_key']!r} differs from key {row['key']!r}")
             if row["position"].split(" ")[0] not in _POSITIONS:
                 problems.append(f"{where}: a title key on a movement whose position is {row['position']!r} "
                                 "(a work's title names the key of a whole piece, its first or last movement)")
         if basis == "key_signature" and row["mode_trusted"] != "yes":
             problems.append(f"{where}: a signature-only key whose mode the notes did not confirm "
                             f"(mode_trusted {row['mode_trusted']!r})")
-        for col in ("duration_s", "n_notes", "polyphony"):
-            try:
-                value = float(row[col])
-                if not math.isfinite(value) or value <= 0:
-                    raise ValueError
-            except ValueError:
-                problems.append(f"{where}: {col} {row[col]!r} is not a positive number")
         if row["ks_change_s"]:
             try:
                 float(row["ks_change_s"])
@@ -99,7 +66,5 @@ def read_manifest(path: str | Path | None = None) -> list[dict[str, str]]:
         for col in ("score_sha1", "midi_sha1"):
             if not _SHA1_RE.match(row[col]):
                 problems.append(f"{where}: {col} {row[col]!r} is not a sha1")
-    if problems:
-        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        raise ManifestError(f"{path}: {len(problems)} problem(s):\n  " + "\n  ".join(shown))
+    raise_problems(path, problems)
     return rows
