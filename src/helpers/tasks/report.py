@@ -10,14 +10,15 @@ from ..config import PROJECT_ROOT, load_config
 from .metrics import KEY_CATEGORIES, OCTAVE_FACTORS, TOLERANCE
 
 #: where the fetch commands put the annotated sets this project ships manifests for
-DEFAULT_REAL = {"tempo": "data/modules-tempo/tracks.csv", "key": "data/keymidi/tracks.csv"}
+DEFAULT_REAL = {"tempo": ("data/modules-tempo/tracks.csv",),
+                "key": ("data/keymidi/tracks.csv", "data/scorekey/tracks.csv")}
 SMOKE_CLIPS = 12  # per genre, on the smoke profile
 
 
-def default_real_data(task: str) -> str | None:
-    """``csv:<tracks.csv>`` of the fetched set for ``task`` when it is there, else None."""
-    path = PROJECT_ROOT / DEFAULT_REAL[task]
-    return f"csv:{path}" if path.is_file() else None
+def default_real_data(task: str) -> list[str] | None:
+    """``csv:<tracks.csv>`` of each fetched set for ``task`` that is there, else None."""
+    found = [f"csv:{PROJECT_ROOT / p}" for p in DEFAULT_REAL[task] if (PROJECT_ROOT / p).is_file()]
+    return found or None
 
 
 def task_config(task: str, profile: str = "offline", overrides: dict | None = None, clips_per_genre=None,
