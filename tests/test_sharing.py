@@ -156,3 +156,17 @@ def test_report_command_renders_executed_notebooks_and_the_index(tmp_path, capsy
     assert cli.main(["report", "--profile", "smoke", "--run-dir", str(run), "--out", str(tmp_path / "out"),
                      "--notebook", "04_train"]) == 2
     assert "no executed notebook" in capsys.readouterr().err
+
+
+def test_a_notebook_rendered_alone_keeps_the_index_headline(tmp_path):
+    """./run_all.sh --studies --from 11 on a run folder without metrics.json rewrites the index:
+    the headline figures of the earlier index stay, marked as such, not replaced by "No metrics yet"."""
+    run = tmp_path / "run"
+    _mk(run / "metrics.json").write_text(json.dumps({"profile": "offline", "synthetic_val": {"accuracy": 0.98, "n": 100}}))
+    first = write_index(tmp_path, run).read_text()
+    assert "98.0 % of 100 clips" in first and "earlier index" not in first
+    (run / "metrics.json").unlink()
+    again = write_index(tmp_path, run).read_text()
+    assert "98.0 % of 100 clips" in again and "earlier index" in again and "No metrics yet" not in again
+    assert again.count("<h2>Headline figures</h2>") == 1
+    assert write_index(tmp_path, run).read_text().count("<h2>Headline figures</h2>") == 1  # and again

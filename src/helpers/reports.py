@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -358,6 +359,19 @@ def headline_figures(metrics: dict) -> list[tuple[str, str]]:
     return rows
 
 
+_HEADLINE_RE = re.compile(r"<h2>Headline figures</h2><table>.*?</table>", re.S)
+
+
+def _earlier_headline(index: Path) -> str:
+    """The headline table of an index already in the folder ("" when none): a notebook rendered on
+    its own, from a run folder without metrics.json, keeps the figures its neighbours were made with."""
+    try:
+        found = _HEADLINE_RE.search(index.read_text(encoding="utf-8"))
+    except OSError:
+        return ""
+    return found.group(0) if found else ""
+
+
 def write_index(reports_dir: str | Path, run_path: str | Path | None = None, title: str = "SynthMIR",
                 notebooks_dir: str | Path | None = None) -> Path:
     """``reports_dir/index.html``: the headline figures of the run's ``metrics.json``
@@ -381,7 +395,10 @@ def write_index(reports_dir: str | Path, run_path: str | Path | None = None, tit
         cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
         parts.append(f"<h2>Headline figures</h2><table>{cells}</table>")
     else:
-        parts.append('<p class="note">No metrics yet: 05_evaluate writes them.</p>')
+        kept = _earlier_headline(reports_dir / "index.html")
+        parts.append(kept + '<p class="note">The headline figures above are those of the earlier index: this run '
+                     'folder has no metrics.json (a later notebook was rendered alone).</p>' if kept else
+                     '<p class="note">No metrics yet: 05_evaluate writes them.</p>')
     links = "".join(f'<li><a href="{html.escape(p.name)}">{html.escape(_notebook_title(p, notebooks_dir))}</a> '
                     f'<span class="note">({p.stat().st_size / 1e6:.1f} MB)</span></li>' for p in pages)
     parts.append(f"<h2>Reports</h2><ol>{links}</ol>" if pages else '<p class="note">No reports yet.</p>')
