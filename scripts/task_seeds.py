@@ -22,7 +22,7 @@ import statistics
 import time
 
 #: what is compared by default, per task, and the figures reported
-OPTION_SETS = {"key": [{"transpose": 0}, {"transpose": 6}], "tempo": [{}]}
+OPTION_SETS = {"key": [{"transpose": 0}, {"transpose": 6}], "tempo": [{}]}  # of the configured model
 FIGURES = {"key": ("weighted_score",), "tempo": ("accuracy1", "accuracy2")}
 
 
