@@ -329,8 +329,16 @@ def _tempo(style: GenreStyle, hints: DescriptionHints, rng: np.random.Generator,
     return float(np.clip(round(lo + u * (hi - lo)), 40, 240))
 
 
-#: the key_modes option of :func:`arrange`
-KEY_MODES = ("style", "tonal", "mixed")
+#: the values of :func:`arrange`'s choice options (the generator checks its options against them too)
+OPTION_VALUES = {"soundfont_per": ("clip", "part"), "tempo_spread": ("style", "wide"),
+                 "key_spread": ("style", "uniform"), "key_modes": ("style", "tonal", "mixed")}
+
+
+def check_option(name: str, value, what: str = "") -> None:
+    """``ValueError`` unless ``value`` is one of :data:`OPTION_VALUES` ``[name]`` (``what`` prefixes the message)."""
+    allowed = OPTION_VALUES[name]
+    if value not in allowed:
+        raise ValueError(f"{what}{name} must be {' or '.join(map(repr, allowed))}, got {value!r}")
 
 
 def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Sequence[str] | None = None,
@@ -366,14 +374,9 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
         A key or tempo the description names ("in F# minor", "at 128 BPM") wins over both.
     Raises ``ValueError`` for an unknown genre or option.
     """
-    if soundfont_per not in ("clip", "part"):
-        raise ValueError(f"soundfont_per must be 'clip' or 'part', got {soundfont_per!r}")
-    if tempo_spread not in ("style", "wide"):
-        raise ValueError(f"tempo_spread must be 'style' or 'wide', got {tempo_spread!r}")
-    if key_spread not in ("style", "uniform"):
-        raise ValueError(f"key_spread must be 'style' or 'uniform', got {key_spread!r}")
-    if key_modes not in KEY_MODES:
-        raise ValueError(f"key_modes must be one of {', '.join(map(repr, KEY_MODES))}, got {key_modes!r}")
+    for name, value in (("soundfont_per", soundfont_per), ("tempo_spread", tempo_spread),
+                        ("key_spread", key_spread), ("key_modes", key_modes)):
+        check_option(name, value)
     if key_modes == "mixed":
         key_modes = "tonal" if _rng(seed, _STREAM_MODES).random() < 0.5 else "style"
     style = _genre_style(genre)

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ...generation import ClipRequest, Generator
-from .arrange import KEY_MODES, Arrangement, arrange
+from .arrange import OPTION_VALUES, Arrangement, arrange, check_option
 from .perform import perform
 from .produce import apply_effects, plan_production, produce
 from .render import DEFAULT_MAX_VOICES, SoundFontCache, render, render_stems
@@ -97,14 +97,8 @@ class SymbolicGenerator(Generator):
         if self.options["stem_levels"] not in ("calibrated", "font"):
             raise ValueError(f"symbolic option stem_levels must be 'calibrated' or 'font', "
                              f"got {self.options['stem_levels']!r}")
-        for key, values in (("tempo_spread", ("style", "wide")), ("key_spread", ("style", "uniform")),
-                            ("key_modes", KEY_MODES)):
-            if self.options[key] not in values:
-                raise ValueError(f"symbolic option {key} must be {' or '.join(map(repr, values))}, "
-                                 f"got {self.options[key]!r}")
-        if self.options["soundfont_per"] not in ("clip", "part"):
-            raise ValueError(f"symbolic option soundfont_per must be 'clip' or 'part', "
-                             f"got {self.options['soundfont_per']!r}")
+        for key in OPTION_VALUES:
+            check_option(key, self.options[key], "symbolic option ")
         self._sample_rate = int(sample_rate)
         self.soundfonts = resolve_soundfonts(soundfonts)
         self.max_voices = int(max_voices)
