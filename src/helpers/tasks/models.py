@@ -176,8 +176,8 @@ def transpose_key(index: int, semitones: int) -> int:
     return (index % 12 + int(semitones)) % 12 + 12 * (index // 12)
 
 
-class KeyCNN(_TorchTaskModel):
-    """Korzeniowski & Widmer's key CNN on a constant-Q spectrogram; classes :data:`labels.KEYS`.
+class _KeyModel(_TorchTaskModel):
+    """A key model on the constant-Q spectrogram; classes :data:`labels.KEYS`.
 
     ``transpose: N`` (an option, 0 by default) moves each training example by a random
     whole number of semitones in ``[-N, N]`` and its key with it, as Korzeniowski &
@@ -186,7 +186,6 @@ class KeyCNN(_TorchTaskModel):
     and by every voicing, not only those the clip was rendered in.
     """
 
-    name = "key-cnn"
     classes = KEYS
 
     def _augment(self, X, y, rng):
@@ -196,6 +195,12 @@ class KeyCNN(_TorchTaskModel):
         steps = rng.integers(-limit, limit + 1, size=len(X))
         return ([transpose_cqt(x, k) for x, k in zip(X, steps)],
                 np.array([transpose_key(int(c), k) for c, k in zip(y, steps)], dtype=np.int64))
+
+
+class KeyCNN(_KeyModel):
+    """Korzeniowski & Widmer's key CNN on a constant-Q spectrogram (``transpose`` as :class:`_KeyModel`)."""
+
+    name = "key-cnn"
 
     def _build(self) -> nn.Module:
         width = int(self.net_options.get("filters", 8))
@@ -234,11 +239,11 @@ class _ChromaNet(nn.Module):
         return self.head(c).reshape(len(c), 24)  # major tonics 0-11, then minor: the order of KEYS
 
 
-class KeyChromaNet(KeyCNN):
+class KeyChromaNet(_KeyModel):
     """A learnt key profile on the time-averaged constant-Q spectrogram (see the module's text).
 
     Options: ``hidden`` units of the layer between pitch classes and scores (16; 0: two linear
-    profiles per octave); ``transpose`` as :class:`KeyCNN` (it moves the register here, since
+    profiles per octave); ``transpose`` as :class:`_KeyModel` (it moves the register here, since
     the scores already follow the tonic).
     """
 
@@ -249,9 +254,6 @@ class KeyChromaNet(KeyCNN):
         if bins % 24:
             raise ValueError(f"{self.name}: bins must be whole octaves of 24, got {bins}")
         return _ChromaNet(bins // 24, int(self.net_options.get("hidden", 16)))
-
-    def _batch(self, X):
-        return _TorchTaskModel._batch(self, X)
 
 
 class _TempoNet(nn.Module):
