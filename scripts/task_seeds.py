@@ -40,12 +40,11 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="default: benchmarks/results/<time>-<task>-seeds.json")
     args = p.parse_args(argv)
 
-    from helpers.audio import load_audio
     from helpers.config import load_config
     from helpers.data import write_json
     from helpers.environment import environment_record
-    from helpers.tasks.features import FEATURES
-    from helpers.tasks.study import _encode, _metrics, annotated_items, clip_features, clip_table, new_model
+    from helpers.tasks.study import (_encode, _metrics, annotated_items, clip_features, clip_table, new_model,
+                                     window_features)
 
     task = args.task
     cfg = load_config(args.profile or task)
@@ -57,11 +56,7 @@ def main(argv=None) -> int:
     for spec in args.real_data:
         real = annotated_items(task, spec)
         ref = real["label"].astype(float).tolist() if task == "tempo" else real["label"].tolist()
-        R = []
-        for path in real["path"]:
-            audio, sr = load_audio(path)
-            R.append(FEATURES[task](audio[: int(t.window_s * sr)], sr))
-        reals[spec] = (ref, R)
+        reals[spec] = (ref, window_features(task, real["path"], t.window_s)[1])
     option_sets = args.options or OPTION_SETS[task]
     runs, data = [], {}
     for run_dir in args.run_dir or [None]:

@@ -184,12 +184,24 @@ def annotated_items(task: str, spec: str) -> pd.DataFrame:
     return tracks.rename(columns={"track_id": "id", column: "label"}).reset_index(drop=True)
 
 
+def window_features(task: str, paths, window_s: float, progress: bool = False, desc: str = "items"):
+    """Each recording's first ``window_s`` seconds, ``(audio, sample_rate)``, and the task's front-end of it."""
+    from ..audio import load_audio
+    from ..progress import progress_bar
+
+    audios, features = [], []
+    for path in progress_bar(list(paths), desc=desc, unit="item", progress=progress):
+        audio, sr = load_audio(path)
+        audio = audio[: int(window_s * sr)]
+        audios.append((audio, sr))
+        features.append(FEATURES[task](audio, sr))
+    return audios, features
+
+
 def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
     """The model and the baseline on the synthetic validation split and on each annotated real set."""
-    from ..audio import load_audio
     from ..data import write_csv
     from ..environment import environment_record
-    from ..progress import progress_bar
 
     task = _require_task(cfg)
     record = task_dir(cfg) / "model.json"
@@ -211,12 +223,7 @@ def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
         if items.empty:
             results["sets"][name] = {"items": 0, "note": "no item with a label for this task"}
             continue
-        audios, features = [], []
-        for path in progress_bar(list(items["path"]), desc=f"{task} {name[:24]}", unit="item", progress=progress):
-            audio, sr = load_audio(path)
-            audio = audio[: int(cfg.task.window_s * sr)]
-            audios.append((audio, sr))
-            features.append(FEATURES[task](audio, sr))
+        audios, features = window_features(task, items["path"], cfg.task.window_s, progress, f"{task} {name[:24]}")
         table = _estimate(cfg, model, baseline, items, features, audios)
         extra = None
         if task == "tempo" and "tempo2_bpm" in table and table["tempo2_bpm"].notna().any():
@@ -262,5 +269,5 @@ def predictions(cfg, name: str = "synthetic_val") -> pd.DataFrame:
 
 
 __all__ = ["task_dir", "task_settings", "clip_table", "clip_features", "new_model", "train_task", "annotated_items",
-           "evaluate_task", "run_task",
+           "window_features", "evaluate_task", "run_task",
            "predictions", "tempo_axis"]
