@@ -322,7 +322,9 @@ def test_fetch_writes_keymidis_tracks_csv_layout_and_resumes(tmp_path, monkeypat
         return np.full(32000, 0.5, dtype=np.float32), 0.0, 1.0
 
     monkeypatch.setattr(fetch, "convert_rows", fake_convert)
-    monkeypatch.setattr(fetch, "render_excerpt", fake_render)
+    from helpers.benchmarks.keymidi import fetch as keymidi_fetch
+
+    monkeypatch.setattr(keymidi_fetch, "render_excerpt", fake_render)  # the shared write_excerpt renders
     out = tmp_path / "out"
     tracks, skipped = fetch.fetch_tracks(out, tmp_path / "cache", manifest=man, ready=_StandIn())
     assert len(tracks) == 3 and skipped == [] and calls == [3]

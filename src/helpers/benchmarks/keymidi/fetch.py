@@ -38,7 +38,8 @@ from .common import (DEFAULT_SECONDS, SKIPPED_COLUMNS, TARGET_SR, TRACKS_COLUMNS
 from .find import _write_csv
 from .manifest import read_manifest
 from .members import read_inner, split_path
-from .render import DEFAULT_SOUNDFONT, SOUNDFONTS, Renderer, RendererUnavailable, ready_renderer, render_excerpt
+from .render import (DEFAULT_SOUNDFONT, Renderer, RendererUnavailable, add_render_arguments, ready_renderer,
+                     render_excerpt)
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +71,38 @@ def _read_tag(path: Path) -> dict | None:
 
 def flac_matches(path: Path, row: dict, renderer: Renderer, seconds: float) -> dict | None:
     """The full tag of a valid FLAC made from ``row`` this way, else None."""
+    return tag_matches(path, _tag(row, renderer, seconds))
+
+
+# --- shared with the scorekey fetch ------------------------------------------------------------
+
+def tag_matches(path: Path, want: dict) -> dict | None:
+    """The full tag of a valid FLAC at ``path`` whose provenance has every item of ``want``, else None."""
     tag = _read_tag(path)
     if tag is None:
         return None
-    want = _tag(row, renderer, seconds)
     return tag if all(tag.get(k) == v for k, v in want.items()) else None
+
+
+def change_inside(row: dict, seconds: float) -> str | None:
+    """Why ``row`` is skipped when its key signature changes inside the excerpt, else None."""
+    change = float(row["ks_change_s"]) if row.get("ks_change_s") else math.nan
+    if math.isfinite(change) and change < seconds:
+        return f"the key signature changes at {change:.1f} s, inside the {seconds:g} s excerpt"
+    return None
+
+
+def write_excerpt(out_dir: Path, row: dict, data: bytes, rend: Renderer, seconds: float, tag: dict,
+                  done: dict) -> None:
+    """Render the excerpt of MIDI ``data`` to ``<out_dir>/<track_id>.flac``, its provenance ``tag``
+    (with the renderer's labels and the excerpt's place) in the FLAC and in ``done``."""
+    audio, start_s, length_s = render_excerpt(data, rend, seconds)
+    tag = {**tag, "renderer_label": rend.label, "soundfont_label": rend.soundfont_label,
+           "excerpt_start_s": round(start_s, 3), "excerpt_s": round(length_s, 3)}
+    write_flac_atomic(out_dir / f"{row['track_id']}.flac", audio, TARGET_SR,
+                      {"title": row["track_id"], "comment": json.dumps(tag, sort_keys=True)})
+    done[row["track_id"]] = tag
+    log.info("%s: %.1f s from %.1f s", row["track_id"], length_s, start_s)
 
 
 def _track_row(row: dict, renderer: Renderer, tag: dict) -> dict:
@@ -125,10 +153,9 @@ def fetch_tracks(out_dir: Path, cache_dir: Path | None = None, seconds: float = 
         todo: dict[str, list[dict]] = defaultdict(list)
         done: dict[str, dict] = {}
         for row in rows:
-            change = float(row["ks_change_s"]) if row.get("ks_change_s") else math.nan
-            if math.isfinite(change) and change < seconds:
-                skipped.append({**_skip(row), "reason": f"the key signature changes at {change:.1f} s, "
-                                                        f"inside the {seconds:g} s excerpt"})
+            why = change_inside(row, seconds)
+            if why:
+                skipped.append({**_skip(row), "reason": why})
                 continue
             tag = flac_matches(out_dir / f"{row['track_id']}.flac", row, rend, seconds)
             if tag is not None:
@@ -171,19 +198,11 @@ def _fetch_package(package: str, rows: list[dict], out_dir: Path, cache_dir: Pat
             return
         for row in rows:
             try:
-                data = _midi_bytes(row, files)
-                audio, start_s, length_s = render_excerpt(data, rend, seconds)
+                write_excerpt(out_dir, row, _midi_bytes(row, files), rend, seconds,
+                              {**_tag(row, rend, seconds), "version": version}, done)
             except (FetchError, ValueError, RuntimeError, OSError) as exc:
                 skipped.append({**_skip(row), "reason": str(exc)})
                 log.warning("skip %s: %s", row["track_id"], exc)
-                continue
-            tag = {**_tag(row, rend, seconds), "version": version, "renderer_label": rend.label,
-                   "soundfont_label": rend.soundfont_label, "excerpt_start_s": round(start_s, 3),
-                   "excerpt_s": round(length_s, 3)}
-            write_flac_atomic(out_dir / f"{row['track_id']}.flac", audio, TARGET_SR,
-                              {"title": row["track_id"], "comment": json.dumps(tag, sort_keys=True)})
-            done[row["track_id"]] = tag
-            log.info("%s: %.1f s from %.1f s", row["track_id"], length_s, start_s)
 
 
 def _write_outputs(out_dir: Path, tracks: list[dict], skipped: list[dict]) -> None:
@@ -202,12 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", type=Path, default=None, help=f"download cache (default {default_cache_dir()})")
     p.add_argument("--seconds", type=float, default=DEFAULT_SECONDS)
     p.add_argument("--manifest", type=Path, default=None, help="a manifest CSV (default: the shipped key.csv)")
-    p.add_argument("--renderer", choices=["auto", "fluidsynth", "tinysoundfont"], default="auto")
-    p.add_argument("--soundfont", choices=sorted(SOUNDFONTS), default=DEFAULT_SOUNDFONT)
+    add_render_arguments(p)
     r = sub.add_parser("renderer", help="make FluidSynth and the SoundFont ready in the cache; say what runs")
     r.add_argument("--cache", type=Path, default=None)
-    r.add_argument("--renderer", choices=["auto", "fluidsynth", "tinysoundfont"], default="auto")
-    r.add_argument("--soundfont", choices=sorted(SOUNDFONTS), default=DEFAULT_SOUNDFONT)
+    add_render_arguments(r)
     f = sub.add_parser("find", help="repeat the search that built the manifest")
     f.add_argument("--cache", type=Path, default=None)
     f.add_argument("--manifest", type=Path, default=None, help="where to write it (default: the shipped key.csv)")

@@ -69,6 +69,8 @@ SOUNDFONTS: dict[str, tuple[str, str]] = {
     "csound": ("csound-soundfont", "/usr/share/sounds/sf2/sf_GMbank.sf2"),
 }
 DEFAULT_SOUNDFONT = "generaluser"
+#: the renderers :func:`ready_renderer` takes ("auto": FluidSynth where it can run, else tinysoundfont)
+RENDERER_CHOICES = ("auto", "fluidsynth", "tinysoundfont")
 #: FluidSynth's gain (its default 0.2 is quiet; the output is peak-normalised anyway)
 FLUID_GAIN = 0.5
 #: release kept after the last note of a piece shorter than the excerpt
@@ -256,7 +258,7 @@ def ready_soundfont(cache_dir: Path, name: str = DEFAULT_SOUNDFONT, apt: AptList
 def ready_renderer(cache_dir: Path, kind: str = "auto", soundfont: str = DEFAULT_SOUNDFONT,
                    apt: AptLists | None = None, fetch: bool = True) -> Renderer:
     """A :class:`Renderer` of ``kind`` (``auto``: FluidSynth, else tinysoundfont, said loudly)."""
-    if kind not in ("auto", "fluidsynth", "tinysoundfont"):
+    if kind not in RENDERER_CHOICES:
         raise ValueError(f"renderer must be auto, fluidsynth or tinysoundfont, not {kind!r}")
     apt = apt or AptLists(Path(cache_dir))
     sf_path, sf_label = ready_soundfont(cache_dir, soundfont, apt, fetch)
@@ -424,3 +426,9 @@ def _tinysoundfont(midi: bytes, renderer: Renderer, duration_s: float) -> np.nda
 
     pm = pretty_midi.PrettyMIDI(io.BytesIO(midi))
     return render(pm, str(renderer.soundfont), TARGET_SR, duration_s=duration_s)
+
+
+def add_render_arguments(parser) -> None:
+    """A command line's ``--renderer`` and ``--soundfont`` (the keymidi and scorekey fetchers')."""
+    parser.add_argument("--renderer", choices=list(RENDERER_CHOICES), default="auto")
+    parser.add_argument("--soundfont", choices=sorted(SOUNDFONTS), default=DEFAULT_SOUNDFONT)

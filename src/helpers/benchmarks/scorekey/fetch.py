@@ -25,20 +25,15 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import logging
-import math
 import sys
 from pathlib import Path
 
-from ..debian.audio import write_flac_atomic
 from ..debian.common import ManifestError
-from ..keymidi.common import TARGET_SR
 from ..keymidi.common import default_cache_dir as keymidi_cache_dir
-from ..keymidi.fetch import _read_tag
+from ..keymidi.fetch import change_inside, tag_matches, write_excerpt
 from ..keymidi.find import _write_csv
-from ..keymidi.render import (DEFAULT_SOUNDFONT, SOUNDFONTS, Renderer, RendererUnavailable, ready_renderer,
-                              render_excerpt)
+from ..keymidi.render import DEFAULT_SOUNDFONT, Renderer, RendererUnavailable, add_render_arguments, ready_renderer
 from .common import (CORPUS, DEFAULT_SECONDS, SKIPPED_COLUMNS, TRACKS_COLUMNS, RefusedPath, SideVenvUnavailable,
                      convert_paths, default_cache_dir, refuse_path, side_python)
 from .manifest import read_manifest
@@ -62,11 +57,7 @@ def _tag(row: dict, renderer: Renderer, seconds: float) -> dict:
 
 def flac_matches(path: Path, row: dict, renderer: Renderer, seconds: float) -> dict | None:
     """The full tag of a valid FLAC made from ``row`` this way, else None."""
-    tag = _read_tag(path)
-    if tag is None:
-        return None
-    want = _tag(row, renderer, seconds)
-    return tag if all(tag.get(k) == v for k, v in want.items()) else None
+    return tag_matches(path, _tag(row, renderer, seconds))
 
 
 def track_row(row: dict, tag: dict) -> dict:
@@ -132,10 +123,9 @@ def fetch_tracks(out_dir: Path, cache_dir: Path | None = None, seconds: float = 
         done: dict[str, dict] = {}
         todo: list[dict] = []
         for row in rows:
-            change = float(row["ks_change_s"]) if row.get("ks_change_s") else math.nan
-            if math.isfinite(change) and change < seconds:
-                skipped.append(_skip(row, f"the key signature changes at {change:.1f} s, inside the "
-                                          f"{seconds:g} s excerpt"))
+            why = change_inside(row, seconds)
+            if why:
+                skipped.append(_skip(row, why))
                 continue
             tag = flac_matches(out_dir / f"{row['track_id']}.flac", row, rend, seconds)
             if tag is not None:
@@ -147,19 +137,11 @@ def fetch_tracks(out_dir: Path, cache_dir: Path | None = None, seconds: float = 
             conversions, version = convert_rows(todo, cache_dir, python)
             for row in todo:
                 try:
-                    data = checked_midi(row, conversions.get(row["path"]))
-                    audio, start_s, length_s = render_excerpt(data, rend, seconds)
+                    write_excerpt(out_dir, row, checked_midi(row, conversions.get(row["path"])), rend, seconds,
+                                  {**_tag(row, rend, seconds), "version": version or row["version"]}, done)
                 except (ValueError, RuntimeError, OSError) as exc:
                     skipped.append(_skip(row, str(exc)))
                     log.warning("skip %s: %s", row["track_id"], exc)
-                    continue
-                tag = {**_tag(row, rend, seconds), "version": version or row["version"],
-                       "renderer_label": rend.label, "soundfont_label": rend.soundfont_label,
-                       "excerpt_start_s": round(start_s, 3), "excerpt_s": round(length_s, 3)}
-                write_flac_atomic(out_dir / f"{row['track_id']}.flac", audio, TARGET_SR,
-                                  {"title": row["track_id"], "comment": json.dumps(tag, sort_keys=True)})
-                done[row["track_id"]] = tag
-                log.info("%s: %.1f s from %.1f s", row["track_id"], length_s, start_s)
         tracks = [track_row(row, done[row["track_id"]]) for row in rows if row["track_id"] in done]
         _write_csv(out_dir / "tracks.csv", tracks, TRACKS_COLUMNS)
         _write_csv(out_dir / "skipped.csv", skipped, SKIPPED_COLUMNS)
@@ -179,8 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--manifest", type=Path, default=None, help="a manifest CSV (default: the shipped key.csv)")
     p.add_argument("--python", type=Path, default=None,
                    help="the side venv's python with music21 (default: scripts/setup_env.sh scorekey)")
-    p.add_argument("--renderer", choices=["auto", "fluidsynth", "tinysoundfont"], default="auto")
-    p.add_argument("--soundfont", choices=sorted(SOUNDFONTS), default=DEFAULT_SOUNDFONT)
+    add_render_arguments(p)
     p.add_argument("--renderer-cache", type=Path, default=None,
                    help=f"where keymidi keeps FluidSynth and the SoundFont (default {keymidi_cache_dir()})")
     f = sub.add_parser("find", help="repeat the search that built the manifest")
