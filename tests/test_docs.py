@@ -330,10 +330,23 @@ class _Tables(HTMLParser):
             self._cell.append(data)
 
 
+def committed_text(path: Path) -> str:
+    """A file of this checkout as committed (``git show HEAD:<path>``): ``./run_all.sh`` rewrites
+    reports/ with the reader's own run, and the pages cite the committed reports. Any other file
+    (a test's own, or a checkout without git) as it is on disk."""
+    try:
+        rel = Path(path).resolve().relative_to(ROOT.resolve())
+        done = subprocess.run(["git", "-C", str(ROOT), "show", f"HEAD:{rel.as_posix()}"], capture_output=True,
+                              text=True, encoding="utf-8", check=True)
+        return done.stdout
+    except (ValueError, OSError, subprocess.CalledProcessError):
+        return Path(path).read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=None)
 def report_rows(path: Path) -> tuple[tuple[str, ...], ...]:
     parser = _Tables()
-    parser.feed(path.read_text(encoding="utf-8"))
+    parser.feed(committed_text(path))
     return tuple(tuple(r) for r in parser.rows)
 
 
