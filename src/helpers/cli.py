@@ -130,7 +130,7 @@ EXAMPLES = {
     "task": """
         examples:
           ./synthmir task --profile tempo                 clips with exact tempi -> tempo CNN, beside librosa
-          ./synthmir task --profile key --real-data csv:data/keymidi/tracks.csv --real-data csv:data/scorekey/tracks.csv
+          ./synthmir task --profile key --real-data csv:data/keymidi/tracks.csv --real-data csv:data/folkkey/tracks.csv
           ./synthmir task --profile tempo --real-data giantsteps-tempo:/data/giantsteps-tempo
         """,
     "info": """

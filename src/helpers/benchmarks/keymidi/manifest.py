@@ -68,7 +68,8 @@ def read_rows(path: Path, columns) -> list[dict[str, str]]:
 
 def key_row_problems(where: str, line: int, row: dict, seen: dict[str, int], positive=()) -> list[str]:
     """What is wrong with a key manifest row's track id (safe form, unique: ``seen`` records it),
-    key (normalised), basis and its evidence, and the columns ``positive`` (positive numbers)."""
+    key (normalised), basis and its evidence, and the columns ``positive`` (positive numbers).
+    ``key_field`` is the folk tunes' basis: an ABC ``K:`` field, which names tonic and mode."""
     problems = []
     tid = row["track_id"]
     if not _TRACK_ID_RE.match(tid):
@@ -78,9 +79,9 @@ def key_row_problems(where: str, line: int, row: dict, seen: dict[str, int], pos
     seen[tid] = line
     if not row["key"] or normalise_key(row["key"]) != row["key"]:
         problems.append(f"{where}: key {row['key']!r} is not a normalised key ('C# minor' style)")
-    if row["basis"] not in ("key_signature", "title", "key_signature+title"):
+    if row["basis"] not in ("key_signature", "title", "key_signature+title", "key_field"):
         problems.append(f"{where}: basis {row['basis']!r} unknown")
-    if "key_signature" in row["basis"] and row["ks_key"] != row["key"]:
+    if row["basis"] != "title" and row["ks_key"] != row["key"]:
         problems.append(f"{where}: ks_key {row['ks_key']!r} differs from key {row['key']!r}")
     if "title" in row["basis"] and row["title_key"] != row["key"]:
         problems.append(f"{where}: title_key {row['title_key']!r} differs from key {row['key']!r}")

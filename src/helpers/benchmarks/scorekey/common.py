@@ -94,6 +94,7 @@ def converter_id() -> str:
 
 def convert_paths(python: Path, paths: list[str], midi_dir: Path) -> tuple[dict[str, dict], str]:
     """Convert corpus ``paths`` in the side venv into ``midi_dir``: ``({path: info}, music21 version)``.
+    A path may name one tune of an ABC file (``<file>#<n>``: :func:`.convert.split_spec`).
 
     Beside each ``<name>.mid`` a ``<name>.mid.json`` keeps the conversion's record. A record
     is reused (no music21 run) when the music21 version, the score's sha1 in the corpus, the
@@ -103,7 +104,7 @@ def convert_paths(python: Path, paths: list[str], midi_dir: Path) -> tuple[dict[
     import json
 
     from ...data import atomic_write_text
-    from .convert import _out_name
+    from .convert import _out_name, split_spec
 
     listing = run_side(python, ["list"])[0]
     version, sha1 = listing["music21"], listing["score_sha1"]
@@ -114,7 +115,8 @@ def convert_paths(python: Path, paths: list[str], midi_dir: Path) -> tuple[dict[
         midi = Path(midi_dir) / _out_name(path)
         try:
             info = json.loads(Path(str(midi) + ".json").read_text())
-            if (info.get("music21"), info.get("converter"), info.get("score_sha1")) == (version, code, sha1.get(path)) \
+            file_sha1 = sha1.get(split_spec(path)[0])
+            if (info.get("music21"), info.get("converter"), info.get("score_sha1")) == (version, code, file_sha1) \
                     and hashlib.sha1(midi.read_bytes()).hexdigest() == info.get("midi_sha1"):
                 done[path] = {**info, "midi": str(midi)}
                 continue

@@ -7,12 +7,14 @@ scorekey``, music21 from ``requirements/scorekey.lock``), never imported there a
 it too (for :func:`refuse_path` and :data:`EXCLUDED_DIRS`) without having music21.
 
     <side python> convert.py list
-        one JSON line: music21's version, every path of its core corpus (relative) and the
-        sha1 of each file
+        one JSON line: music21's version, the corpus folder, every path of its core corpus
+        (relative) and the sha1 of each file
     <side python> convert.py convert --out DIR PATH...
         one JSON line per PATH: its metadata, its opening key signatures (with the mode the
         encoding claims), the score's sha1 and the sha1 of the MIDI bytes written to
-        ``DIR/<name>.mid``; or ``{"path": ..., "error": ...}``
+        ``DIR/<name>.mid``; or ``{"path": ..., "error": ...}``. A PATH ``<file>#<n>`` is tune
+        ``X: n`` of a multi-tune ABC file (the folkkey set, :mod:`helpers.benchmarks.folkkey`);
+        its ``score_sha1`` is the file's
 
 The conversion: ``corpus.parse(path, forceSource=True)`` (no pickled cache), the parts at
 sounding pitch (transposing instruments, e.g. a clarinet in B-flat, carry the concert
@@ -77,6 +79,16 @@ class RefusedPath(ValueError):
     """A corpus path the scorekey benchmark must never use (music21's Bach)."""
 
 
+def split_spec(spec: str) -> tuple[str, int | None]:
+    """``"oneills1850/0001-0050.abc#12"`` -> ``("oneills1850/0001-0050.abc", 12)``; a plain path -> ``(path, None)``."""
+    path, sep, number = spec.partition("#")
+    if not sep:
+        return spec, None
+    if not number.isdigit():
+        raise ValueError(f"{spec!r}: the tune number after '#' must be a whole number")
+    return path, int(number)
+
+
 def corpus_dir(path: str) -> str:
     """The corpus folder of a relative corpus path (``"haydn/opus1no1/movement1.mxl"`` -> ``"haydn"``)."""
     return path.replace("\\", "/").strip("/").split("/")[0]
@@ -114,14 +126,15 @@ def _relative(full: str) -> str:
 
 def list_corpus() -> dict:
     import music21
-    from music21 import corpus
+    from music21 import common, corpus
 
     found = {_relative(str(p)): str(p) for p in corpus.corpora.CoreCorpus().getPaths()}
     sha1 = {}
     for rel, full in found.items():
         with open(full, "rb") as fh:
             sha1[rel] = hashlib.sha1(fh.read()).hexdigest()
-    return {"music21": music21.__version__, "paths": sorted(found), "score_sha1": sha1}
+    return {"music21": music21.__version__, "root": str(common.getCorpusFilePath()),
+            "paths": sorted(found), "score_sha1": sha1}
 
 
 def _text(value) -> str:
@@ -179,17 +192,19 @@ def _coarser_ticks(mf):
     return mf
 
 
-def convert_one(path: str, out_dir: str) -> dict:
+def convert_one(spec: str, out_dir: str) -> dict:
+    path, number = split_spec(spec)
     refuse_path(path)
     from music21 import corpus, key, midi, stream
 
     full = str(corpus.getWork(path))
     with open(full, "rb") as fh:
         score_sha1 = hashlib.sha1(fh.read()).hexdigest()
-    sc = corpus.parse(path, forceSource=True)
+    sc = corpus.parse(path, forceSource=True) if number is None else corpus.parse(path, number=number,
+                                                                                  forceSource=True)
     if not isinstance(sc, stream.Score):
         raise ValueError(f"not a single score (music21 read a {type(sc).__name__})")
-    info = {"path": path, "score_sha1": score_sha1, "parts": len(sc.parts), **_metadata(sc)}
+    info = {"path": spec, "score_sha1": score_sha1, "parts": len(sc.parts), **_metadata(sc)}
     sc = sc.toSoundingPitch()
     encoded = []
     for part_index, part in enumerate(sc.parts):
@@ -210,7 +225,7 @@ def convert_one(path: str, out_dir: str) -> dict:
         info["repeats"] = f"not played ({type(exc).__name__}: {exc}); written once through"
     data = _coarser_ticks(mf).writestr()
     os.makedirs(out_dir, exist_ok=True)
-    target = os.path.join(out_dir, _out_name(path))
+    target = os.path.join(out_dir, _out_name(spec))
     tmp = target + ".part"
     with open(tmp, "wb") as fh:
         fh.write(data)

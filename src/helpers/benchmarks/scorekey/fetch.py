@@ -24,10 +24,12 @@ renamed, and one fetch runs at a time per folder (a lock).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import logging
 import sys
 from pathlib import Path
+from typing import Callable
 
 from ..debian.common import ManifestError
 from ..keymidi.common import default_cache_dir as keymidi_cache_dir
@@ -36,17 +38,18 @@ from ..keymidi.find import _write_csv
 from ..keymidi.render import DEFAULT_SOUNDFONT, Renderer, RendererUnavailable, add_render_arguments, ready_renderer
 from .common import (CORPUS, DEFAULT_SECONDS, SKIPPED_COLUMNS, TRACKS_COLUMNS, RefusedPath, SideVenvUnavailable,
                      convert_paths, default_cache_dir, refuse_path, side_python)
-from .manifest import read_manifest
+from .convert import split_spec
+from .manifest import read_manifest, shipped_manifest
 
 log = logging.getLogger(__name__)
 
 _EVIDENCE = ("basis", "ks_evidence", "title_evidence", "mode_check", "mode_trusted")
 
 
-def _locked(folder: Path):
+def _locked(folder: Path, name: str = "scorekey"):
     from ..debian.fetch import _locked as fetch_lock
 
-    return fetch_lock(folder, "scorekey")
+    return fetch_lock(folder, name)
 
 
 def _tag(row: dict, renderer: Renderer, seconds: float) -> dict:
@@ -102,16 +105,20 @@ def convert_rows(rows: list[dict], cache_dir: Path, python: Path | None) -> tupl
 def fetch_tracks(out_dir: Path, cache_dir: Path | None = None, seconds: float = DEFAULT_SECONDS,
                  manifest: Path | None = None, python: Path | None = None, renderer: str = "auto",
                  soundfont: str = DEFAULT_SOUNDFONT, renderer_cache: Path | None = None,
-                 ready: Renderer | None = None) -> tuple[list[dict], list[dict]]:
-    """Render the manifest's rows into ``out_dir``; returns ``(tracks, skipped)`` rows."""
+                 ready: Renderer | None = None, tool: "Tool | None" = None) -> tuple[list[dict], list[dict]]:
+    """Render the manifest's rows into ``out_dir``; returns ``(tracks, skipped)`` rows.
+
+    ``tool`` is the set whose manifest is read (default :data:`SCOREKEY`; the folk tunes'
+    is :data:`helpers.benchmarks.folkkey.FOLKKEY`): its manifest reader, cache and lock name."""
     if not seconds > 0:
         raise ValueError("seconds must be positive")
+    tool = tool or SCOREKEY
     out_dir = Path(out_dir)
-    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    rows = read_manifest(manifest)
+    cache_dir = Path(cache_dir) if cache_dir else tool.default_cache_dir()
+    rows = tool.read_manifest(manifest)
     for row in rows:
-        refuse_path(row["path"])  # (read_manifest checked it; said again where the files are made)
-    with _locked(out_dir):
+        refuse_path(split_spec(row["path"])[0])  # (the reader checked it; said again where the files are made)
+    with _locked(out_dir, tool.name):
         for stale in out_dir.glob(".*.flac.part"):
             stale.unlink(missing_ok=True)
         rend = ready or ready_renderer(Path(renderer_cache) if renderer_cache else keymidi_cache_dir(), renderer,
@@ -148,15 +155,40 @@ def fetch_tracks(out_dir: Path, cache_dir: Path | None = None, seconds: float = 
     return tracks, skipped
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.benchmarks.scorekey",
-                                     description="Key benchmark of scores from music21's corpus (never its Bach) "
-                                                 "with the key each piece states, rendered with FluidSynth and "
-                                                 "an unseen SoundFont (real compositions, synthetic audio).")
+@dataclasses.dataclass(frozen=True)
+class Tool:
+    """A key set made from music21's corpus: what its command line and its fetch need."""
+
+    name: str
+    description: str
+    read_manifest: Callable[..., list[dict]]
+    default_cache_dir: Callable[[], Path]
+    shipped_manifest: Callable[[], Path]
+    find: str            # "module:function" (imported only by ``find``), returning the report rows
+    summary: str         # "module:function" of those rows
+
+
+SCOREKEY = Tool("scorekey", "Key benchmark of scores from music21's corpus (never its Bach) with the key each "
+                            "piece states, rendered with FluidSynth and an unseen SoundFont (real compositions, "
+                            "synthetic audio).",
+                read_manifest, default_cache_dir, shipped_manifest, "helpers.benchmarks.scorekey.find:find",
+                "helpers.benchmarks.scorekey.find:summary")
+
+
+def _load(target: str):
+    import importlib
+
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def main(argv: list[str] | None = None, tool: Tool | None = None) -> int:
+    tool = tool or SCOREKEY
+    parser = argparse.ArgumentParser(prog=f"python -m helpers.benchmarks.{tool.name}", description=tool.description)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("fetch", help="convert and render the manifest's scores into a folder")
     p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--cache", type=Path, default=None, help=f"MIDI cache (default {default_cache_dir()})")
+    p.add_argument("--cache", type=Path, default=None, help=f"MIDI cache (default {tool.default_cache_dir()})")
     p.add_argument("--seconds", type=float, default=DEFAULT_SECONDS)
     p.add_argument("--manifest", type=Path, default=None, help="a manifest CSV (default: the shipped key.csv)")
     p.add_argument("--python", type=Path, default=None,
@@ -172,21 +204,18 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--python", type=Path, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    cache = args.cache or default_cache_dir()
+    cache = args.cache or tool.default_cache_dir()
     try:
         if args.command == "find":
-            from .find import find, summary
-            from .manifest import shipped_manifest
-
-            rows = find(cache, args.manifest or shipped_manifest(), args.report or cache / "candidates.csv",
-                        args.python)
-            print(summary(rows))
+            rows = _load(tool.find)(cache, args.manifest or tool.shipped_manifest(),
+                                    args.report or cache / "candidates.csv", args.python)
+            print(_load(tool.summary)(rows))
             return 0
         tracks, skipped = fetch_tracks(args.out, cache, args.seconds, args.manifest, args.python, args.renderer,
-                                       args.soundfont, args.renderer_cache)
+                                       args.soundfont, args.renderer_cache, tool=tool)
     except (RendererUnavailable, SideVenvUnavailable, ManifestError, RefusedPath, RuntimeError, ValueError) as exc:
-        print(f"scorekey: {exc}", file=sys.stderr)
+        print(f"{tool.name}: {exc}", file=sys.stderr)
         return 2
-    print(f"scorekey: {len(tracks)} tracks in {args.out}/tracks.csv, {len(skipped)} skipped "
+    print(f"{tool.name}: {len(tracks)} tracks in {args.out}/tracks.csv, {len(skipped)} skipped "
           f"(listed in {args.out}/skipped.csv)")
     return 0
