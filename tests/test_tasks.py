@@ -172,6 +172,37 @@ def test_tonal_key_modes_play_major_and_minor_harmony_and_change_nothing_else():
         arrange("Pop", "a track", 1, key_modes="modal")
 
 
+def test_solo_texture_plays_the_full_clips_melody_alone_in_the_same_key():
+    from helpers.generators.symbolic.arrange import arrange
+
+    kinds = set()
+    for genre in GENRES:
+        for seed in range(8):
+            a, midi, ja, labels = _performed(genre, seed, key_spread="uniform", key_modes="tonal", texture="solo")
+            full = arrange(genre, "a track", seed, key_spread="uniform", key_modes="tonal")
+            assert len(a.parts) == 1 and a.parts[0].role in ("vocal", "lead") and a.drum_kit is None
+            assert a.section_change == "none" and a.percussion == ()
+            melody = [q for q in full.parts if q.role == a.parts[0].role]
+            if melody:  # the full clip's own line
+                assert (melody[0].program, melody[0].pattern) == (a.parts[0].program, a.parts[0].pattern)
+            kinds.add("own" if melody else "drawn")
+            assert (a.key, a.mode, a.tempo, a.progression) == (full.key, full.mode, full.tempo, full.progression)
+            notes = [n for inst in midi.instruments if not inst.is_drum for n in inst.notes]
+            assert not any(inst.is_drum and inst.notes for inst in midi.instruments)
+            assert len({(inst.program, inst.is_drum) for inst in midi.instruments if inst.notes}) == 1
+            assert notes and min(n.start for n in notes) < 1.0 and max(n.end for n in notes) > 8.0
+            _, _, _, full_labels = _performed(genre, seed, key_spread="uniform", key_modes="tonal")
+            assert labels == full_labels  # tempo, key, mode and metre: the same labels
+    assert kinds == {"own", "drawn"}
+    mixed = [arrange("Pop", "a track", s, texture="mixed") for s in range(20)]
+    assert {len(m.parts) == 1 and m.drum_kit is None for m in mixed} == {True, False}
+    for s, m in enumerate(mixed):  # each clip is exactly its solo or its full twin
+        twin = arrange("Pop", "a track", s, texture="solo" if m.drum_kit is None and len(m.parts) == 1 else "full")
+        assert m.summary() == twin.summary()
+    with pytest.raises(ValueError, match="texture"):
+        arrange("Pop", "a track", 1, texture="duo")
+
+
 # --- 3. the generation stage writes them ------------------------------------------------------------
 
 def test_generated_clips_carry_jams_midi_and_label_columns(tmp_path):

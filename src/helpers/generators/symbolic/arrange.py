@@ -179,6 +179,7 @@ _STREAM_RIFF = 5
 _STREAM_SPREAD = 6
 _STREAM_VARIANT = 6
 _STREAM_MODES = 7
+_STREAM_TEXTURE = 8
 _STREAM_PART = 100
 
 
@@ -331,7 +332,8 @@ def _tempo(style: GenreStyle, hints: DescriptionHints, rng: np.random.Generator,
 
 #: the values of :func:`arrange`'s choice options (the generator checks its options against them too)
 OPTION_VALUES = {"soundfont_per": ("clip", "part"), "tempo_spread": ("style", "wide"),
-                 "key_spread": ("style", "uniform"), "key_modes": ("style", "tonal", "mixed")}
+                 "key_spread": ("style", "uniform"), "key_modes": ("style", "tonal", "mixed"),
+                 "texture": ("full", "solo", "mixed")}
 
 
 def check_option(name: str, value, what: str = "") -> None:
@@ -344,7 +346,7 @@ def check_option(name: str, value, what: str = "") -> None:
 def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Sequence[str] | None = None,
             duration_s: float = 10.0, soundfont_per: str = "clip", vocals: bool = False,
             double_guitars: bool = False, metal_in_rock: bool = False, tempo_spread: str = "style",
-            key_spread: str = "style", key_modes: str = "style") -> Arrangement:
+            key_spread: str = "style", key_modes: str = "style", texture: str = "full") -> Arrangement:
     """Plan a clip of ``genre`` following ``description``, with choices drawn from ``seed``.
 
     Args:
@@ -371,14 +373,21 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
             harmony by :func:`theory.tonal_progressions`; a family left with none plays its tonic
             chord) or ``"mixed"`` (each clip one or the other, even odds from a sub-stream of the
             seed: a clip is then exactly its ``style`` or its ``tonal`` twin), for key training data.
+        texture: ``"full"`` (the genre's band), ``"solo"`` (its melody alone: the vocal line, else
+            the lead, else a lead the genre's lead part would have played; no drums, no other part,
+            no section change) or ``"mixed"`` (each clip one or the other, even odds from a
+            sub-stream of the seed: a solo clip is the melody of its full twin), for key training
+            data that has heard a tune without its accompaniment.
         A key or tempo the description names ("in F# minor", "at 128 BPM") wins over both.
     Raises ``ValueError`` for an unknown genre or option.
     """
     for name, value in (("soundfont_per", soundfont_per), ("tempo_spread", tempo_spread),
-                        ("key_spread", key_spread), ("key_modes", key_modes)):
+                        ("key_spread", key_spread), ("key_modes", key_modes), ("texture", texture)):
         check_option(name, value)
     if key_modes == "mixed":
         key_modes = "tonal" if _rng(seed, _STREAM_MODES).random() < 0.5 else "style"
+    if texture == "mixed":
+        texture = "solo" if _rng(seed, _STREAM_TEXTURE).random() < 0.5 else "full"
     style = _genre_style(genre)
     optional = {"metal_in_rock": metal_in_rock}
     drawn = OPTIONAL_VARIANTS.get(style.name) is None or optional[OPTIONAL_VARIANTS[style.name]]
@@ -581,6 +590,9 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
                 q.double = True
                 q.double_program = (29, 30)[int(_rng(seed, _STREAM_VOCALS + 1).integers(2))]
                 break
+    if texture == "solo":
+        parts = [_solo_line(parts, style, seed)]
+        drum_kit, percussion = None, []
     drum_soundfont = _choose_fonts(parts, fset, soundfont, soundfont_per, style, seed, drum_kit)
 
     # section change
@@ -588,6 +600,8 @@ def arrange(genre: str, description: str | None, seed: int, *, soundfonts: Seque
     if drum_kit is None:
         change_options = tuple((n, w) for n, w in change_options if n not in ("fill", "drop")) or (("none", 1.0),)
     section = _choice(rng, [n for n, _ in change_options], [w for _, w in change_options])
+    if texture == "solo":
+        section = "none"  # one line: nothing enters, drops or fills
     bar_s = 240.0 / tempo
     change_bar = int(min(4, max(1, int(duration_s / bar_s * 0.6))))
     fill = _choice(rng, ("snare", "toms", "snare_toms"))
@@ -635,6 +649,23 @@ def _choose_fonts(parts: list[Part], fset: SoundFontSet, clip_font: str, per: st
             drum_kit is None or drum_kit in _ACOUSTIC_KITS):
         drums = str(_choice(rng, list(fset.kits)))
     return drums
+
+
+def _solo_line(parts: list[Part], style: GenreStyle, seed: int) -> Part:
+    """The melody of a ``texture: solo`` clip: the vocal line, else the first lead, else a lead
+    drawn (from its own sub-stream) as the genre's first lead part would play it."""
+    for role in ("vocal", "lead"):
+        for q in parts:
+            if q.role == role:
+                q.enters_bar = 0
+                return q
+    rng = _rng(seed, _STREAM_TEXTURE + 1)
+    ps = next((ps for ps in style.parts if ps.role == "lead"), None)
+    programs, pattern, level = ((ps.programs, ps.patterns[0], ps.level) if ps is not None
+                                else ((73, 68, 40), "pop_melody", 0.6))
+    program = int(_choice(rng, list(programs)))
+    return Part(name=ps.name if ps is not None else "melody", role="lead", program=program, pattern=pattern,
+                level=float(level), register=_register_for("lead", program, pattern), voicing="close")
 
 
 def _add_vocals(parts: list[Part], style: GenreStyle, hints: DescriptionHints, seed: int) -> None:

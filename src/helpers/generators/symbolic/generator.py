@@ -29,6 +29,7 @@ PRODUCTION_DEFAULTS: dict[str, Any] = {
     "tempo_spread": "style",  # "style": the genre's tempo range; "wide": stretched to about 60-200 BPM (tempo task)
     "key_spread": "style",    # "style": the genre's keys; "uniform": all 24 keys equally likely (key task)
     "key_modes": "style",     # "style": the genre's modes (mixolydian, dorian); "tonal": major/minor harmony; "mixed": either, per clip
+    "texture": "full",        # "full": the band; "solo": the melody alone; "mixed": either, per clip (key task)
 }
 
 
@@ -115,7 +116,7 @@ class SymbolicGenerator(Generator):
         return arrange(request.genre, text, request.seed, soundfonts=self.soundfonts, duration_s=self.duration_s,
                        soundfont_per=o["soundfont_per"], vocals=o["vocals"], double_guitars=o["double_guitars"],
                        metal_in_rock=o["metal_in_rock"], tempo_spread=o["tempo_spread"],
-                       key_spread=o["key_spread"], key_modes=o["key_modes"])
+                       key_spread=o["key_spread"], key_modes=o["key_modes"], texture=o["texture"])
 
     def generate_one(self, request: ClipRequest) -> np.ndarray:
         """Render one request: mono float32, ``duration_s`` long, at :attr:`sample_rate`."""
