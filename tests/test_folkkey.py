@@ -99,7 +99,7 @@ def test_the_rules_keep_stated_major_and_minor_keys_once():
 
 
 def test_the_draw_is_fixed_by_its_seed():
-    rows = [{"tune": n} for n in range(40, 0, -1)]
+    rows = [{"tune": n, "path": f"oneills1850/a.abc#{n}"} for n in range(40, 0, -1)]
     a = [r["tune"] for r in find.random_order(rows, 20261204)]
     assert a == [r["tune"] for r in find.random_order(list(reversed(rows)), 20261204)]  # not the file order
     assert sorted(a) == list(range(1, 41)) and a != sorted(a)
@@ -235,3 +235,26 @@ def test_a_shipped_row_converts_to_the_recorded_midi_bytes(tmp_path):
     conv, version = sk_common.convert_paths(python, [row["path"]], tmp_path)
     assert version == row["version"]
     assert sk_fetch.checked_midi(row, conv[row["path"]])
+
+
+def test_ryans_collection_has_one_tune_per_file_and_copies_by_title():
+    from helpers.benchmarks.folkkey.common import RYANS
+    from helpers.benchmarks.folkkey.ryans import FIDDLEKEY
+
+    one = "X:1\nT:Acacia -- Reel\nK:G\nGABc|\n"
+    again = "X:1\nT:ACACIA  REEL\nK:D\nDEFG|\n"
+    other = "X:1\nT:Admirals Hornpipe\nK:Am\nABcd|\n"
+    kept, aside = find.candidates({"ryansMammoth/AcaciaReel.abc": one, "ryansMammoth/AcaciaReel2.abc": again,
+                                   "ryansMammoth/AdmiralsHornpipe.abc": other}, RYANS)
+    assert [(r["track_id"], r["key"]) for r in kept] == [("ryansmammoth--acaciareel", "G major"),
+                                                         ("ryansmammoth--admiralshornpipe", "A minor")]
+    assert "the title 'ACACIA  REEL' is taken from ryansMammoth/AcaciaReel.abc" in aside[0]["reason"]
+    assert FIDDLEKEY.module == "helpers.benchmarks.folkkey.ryans" and RYANS.seed != common.ONEILLS.seed
+
+
+def test_a_manifest_row_of_one_collection_is_refused_by_the_other(tmp_path):
+    from helpers.benchmarks.folkkey.common import RYANS
+
+    rows = _kept_rows(tmp_path)
+    with pytest.raises(ManifestError, match="is not a tune of ryansMammoth"):
+        manifest.read_manifest(_write_manifest(tmp_path, rows), RYANS)

@@ -34,8 +34,7 @@ from ..keymidi import evidence as km
 from ..keymidi.find import _write_csv
 from ..scorekey.common import convert_paths, run_side, side_python
 from .abc import parse_tunes, key_of_field
-from .common import (COLLECTION, CORPUS, MANIFEST_COLUMNS, SAMPLE_SEED, SAMPLE_SIZE, default_cache_dir,
-                     spec_of, track_id)
+from .common import CORPUS, MANIFEST_COLUMNS, ONEILLS, SAMPLE_SEED, Collection, default_cache_dir, spec_of
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +45,16 @@ REPORT_COLUMNS: tuple[str, ...] = (
 )
 
 
-def candidates(files: dict[str, str]) -> tuple[list[dict], list[dict]]:
+def _title_key(title: str) -> tuple[str, ...]:
+    return tuple(sorted(re.findall(r"[a-z0-9']+", title.lower())))
+
+
+def candidates(files: dict[str, str], collection: Collection = ONEILLS) -> tuple[list[dict], list[dict]]:
     """Rules 1-4 on the ABC texts ``{corpus path: text}``: ``(candidates, set aside)``, each a
-    report row (``path`` is ``<file>#<tune number>``)."""
+    report row (``path`` is ``<file>#<tune number>``). A copy is a tune number (O'Neill's) or a
+    title (Ryan's, one tune per file) already seen in an earlier file."""
     kept, aside = [], []
-    first_file: dict[int, str] = {}
+    first_file: dict = {}
     for path in sorted(files):
         for tune in parse_tunes(files[path]):
             row = {"path": spec_of(path, tune.number), "tune": tune.number, "title": tune.title,
@@ -58,11 +62,12 @@ def candidates(files: dict[str, str]) -> tuple[list[dict], list[dict]]:
             if tune.number < 0:
                 aside.append({**row, "status": "aside", "reason": f"{path}:{tune.line}: X: field without a number"})
                 continue
-            if tune.number in first_file:
-                aside.append({**row, "status": "aside",
-                              "reason": f"a copy: tune {tune.number} is taken from {first_file[tune.number]}"})
+            same = tune.number if collection.copies_by == "number" else _title_key(tune.title)
+            if same in first_file:
+                what = f"tune {tune.number}" if collection.copies_by == "number" else f"the title {tune.title!r}"
+                aside.append({**row, "status": "aside", "reason": f"a copy: {what} is taken from {first_file[same]}"})
                 continue
-            first_file[tune.number] = path
+            first_file[same] = path
             key, why = key_of_field(tune.key_field)
             if key is None:
                 aside.append({**row, "status": "aside", "reason": why})
@@ -70,13 +75,13 @@ def candidates(files: dict[str, str]) -> tuple[list[dict], list[dict]]:
                 aside.append({**row, "status": "aside", "key": key,
                               "reason": f"the key changes in the tune ({tune.describe_key_changes()})"})
             else:
-                kept.append({**row, "key": key, "track_id": track_id(tune.number)})
+                kept.append({**row, "key": key, "track_id": collection.track_id(path, tune.number)})
     return kept, aside
 
 
 def random_order(rows: list[dict], seed: int = SAMPLE_SEED) -> list[dict]:
     """The candidates in the order rule 5 checks them (by tune number, then shuffled by ``seed``)."""
-    rows = sorted(rows, key=lambda r: r["tune"])
+    rows = sorted(rows, key=lambda r: (r["tune"], r["path"]))
     order = np.random.default_rng(seed).permutation(len(rows))
     return [{**rows[i], "order": rank} for rank, i in enumerate(order)]
 
@@ -110,21 +115,24 @@ def check_tune(row: dict, info: dict | None) -> tuple[dict, km.MidiFacts | None]
     return {**row, "status": "kept", "reason": ""}, facts
 
 
-def manifest_row(row: dict, version: str) -> dict:
+def manifest_row(row: dict, version: str, collection: Collection = ONEILLS) -> dict:
     """The manifest row of a kept tune."""
+    number = f"no. {row['tune']}" if collection.copies_by == "number" else row["path"].split("/")[-1].split("#")[0]
     return {"corpus": CORPUS, "version": version, "path": row["path"], "track_id": row["track_id"],
-            "collection": COLLECTION, "tune": row["tune"], "title": row["title"], "rhythm": row["rhythm"],
+            "collection": collection.folder, "tune": row["tune"], "title": row["title"], "rhythm": row["rhythm"],
             "key": row["key"], "basis": "key_field", "ks_key": row["key"],
             "ks_evidence": f"K:{row['key_field']} in the header of tune {row['tune']} (line {row['line']})",
             "title_key": "", "title_evidence": "", "mode_check": row["mode_check"], "mode_trusted": "yes",
             "in_key": row["in_key"], "ks_change_s": "", "duration_s": row["duration_s"], "n_notes": row["n_notes"],
             "score_sha1": row["score_sha1"], "midi_sha1": row["midi_sha1"],
-            "note": f"O'Neill's Music of Ireland no. {row['tune']}, {row['rhythm'] or 'tune'}; melody only"}
+            "note": f"{collection.book} {number}, {row['rhythm'] or 'tune'}; melody only"}
 
 
 def find(cache_dir: Path | None = None, manifest: Path | None = None, report: Path | None = None,
-         python: Path | None = None, size: int = SAMPLE_SIZE, seed: int = SAMPLE_SEED) -> list[dict]:
-    """Apply the rules; write the manifest and the report; return the report's rows (one per tune)."""
+         python: Path | None = None, collection: Collection = ONEILLS) -> list[dict]:
+    """Apply the rules to ``collection``; write the manifest and the report; return the report's
+    rows (one per tune)."""
+    size, seed, COLLECTION = collection.size, collection.seed, collection.folder
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     python = python or side_python()
     listing = run_side(python, ["list"])[0]
@@ -133,7 +141,7 @@ def find(cache_dir: Path | None = None, manifest: Path | None = None, report: Pa
              for p in listing["paths"] if p.split("/")[0] == COLLECTION and p.endswith(".abc")}
     if not files:
         raise RuntimeError(f"no {COLLECTION}/*.abc in music21 {listing['music21']}'s corpus ({root})")
-    kept, aside = candidates(files)
+    kept, aside = candidates(files, collection)
     ordered = random_order(kept, seed)
     log.info("%d tunes: %d candidates, %d set aside; checking in random order (seed %d) until %d are kept",
              len(kept) + len(aside), len(kept), len(aside), seed, size)
@@ -158,8 +166,9 @@ def find(cache_dir: Path | None = None, manifest: Path | None = None, report: Pa
             break
     from .manifest import shipped_manifest
 
-    _write_csv(Path(manifest) if manifest else shipped_manifest(),
-               [manifest_row(r, version) for r in sorted(chosen, key=lambda r: r["tune"])], MANIFEST_COLUMNS)
+    _write_csv(Path(manifest) if manifest else shipped_manifest(collection),
+               [manifest_row(r, version, collection) for r in sorted(chosen, key=lambda r: (r["tune"], r["path"]))],
+               MANIFEST_COLUMNS)
     report_rows = sorted(checked + aside, key=lambda r: (r["tune"], r["path"]))
     _write_csv(Path(report) if report else cache_dir / "candidates.csv", report_rows, REPORT_COLUMNS)
     return report_rows

@@ -8,31 +8,34 @@ from pathlib import Path
 
 from ..keymidi.manifest import key_row_problems, raise_problems, read_rows
 from ..scorekey.convert import RefusedPath, refuse_path, split_spec
-from .common import COLLECTION, CORPUS, MANIFEST_COLUMNS, track_id
+from .common import CORPUS, MANIFEST_COLUMNS, ONEILLS, Collection
 
 _VERSION_RE = re.compile(r"^\d+(\.\d+)*([a-z0-9.+-]*)$")
 _SHA1_RE = re.compile(r"^[0-9a-f]{40}$")
 
 
-def shipped_manifest() -> Path:
-    """Path of the shipped ``key.csv``."""
-    return Path(str(resources.files("helpers") / "resources" / "folkkey" / "key.csv"))
+def shipped_manifest(collection: Collection = ONEILLS) -> Path:
+    """Path of the shipped manifest of ``collection`` (``key.csv``: O'Neill's; ``ryans.csv``)."""
+    return Path(str(resources.files("helpers") / "resources" / "folkkey" / collection.manifest))
 
 
-def read_manifest(path: str | Path | None = None) -> list[dict[str, str]]:
+def read_manifest(path: str | Path | None = None, collection: Collection = ONEILLS) -> list[dict[str, str]]:
     """The rows of a folkkey manifest, validated; :class:`ManifestError` names every problem.
 
     Checks: the columns of :data:`~.common.MANIFEST_COLUMNS`; the corpus is music21 with a
-    version; each path is ``oneills1850/<file>.abc#<tune>`` (never music21's Bach) and names
+    version; each path is ``<collection>/<file>.abc#<tune>`` (never music21's Bach) and names
     the row's tune, whose track id it gives; keys normalised and equal to the ``K:`` field's
     (basis ``key_field``), confirmed by the notes (``mode_trusted`` yes); positive durations
     and note counts; 40-digit sha1s of the tune book and of the MIDI bytes."""
-    path = Path(path) if path is not None else shipped_manifest()
+    path = Path(path) if path is not None else shipped_manifest(collection)
+    COLLECTION = collection.folder
     rows = read_rows(path, MANIFEST_COLUMNS)
     problems: list[str] = []
     seen: dict[str, int] = {}
     for line, row in enumerate(rows, 2):
         where = f"{path.name}:{line}"
+        if row["collection"] != COLLECTION:
+            problems.append(f"{where}: collection {row['collection']!r} is not {COLLECTION!r}")
         if row["corpus"] != CORPUS:
             problems.append(f"{where}: corpus {row['corpus']!r} is not {CORPUS!r}")
         if not _VERSION_RE.match(row["version"]):
@@ -45,7 +48,7 @@ def read_manifest(path: str | Path | None = None) -> list[dict[str, str]]:
         else:
             if file.split("/")[0] != COLLECTION or not file.endswith(".abc") or number is None:
                 problems.append(f"{where}: path {row['path']!r} is not a tune of {COLLECTION}/ (<file>.abc#<n>)")
-            elif str(number) != row["tune"] or row["track_id"] != track_id(number):
+            elif str(number) != row["tune"] or row["track_id"] != collection.track_id(file, number):
                 problems.append(f"{where}: path {row['path']!r} does not name tune {row['tune']!r} "
                                 f"(track_id {row['track_id']!r})")
         problems += key_row_problems(where, line, row, seen, ("duration_s", "n_notes"))

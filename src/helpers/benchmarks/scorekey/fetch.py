@@ -166,6 +166,7 @@ class Tool:
     shipped_manifest: Callable[[], Path]
     find: str            # "module:function" (imported only by ``find``), returning the report rows
     summary: str         # "module:function" of those rows
+    module: str = ""     # the command line's module (default helpers.benchmarks.<name>)
 
 
 SCOREKEY = Tool("scorekey", "Key benchmark of scores from music21's corpus (never its Bach) with the key each "
@@ -184,7 +185,8 @@ def _load(target: str):
 
 def main(argv: list[str] | None = None, tool: Tool | None = None) -> int:
     tool = tool or SCOREKEY
-    parser = argparse.ArgumentParser(prog=f"python -m helpers.benchmarks.{tool.name}", description=tool.description)
+    parser = argparse.ArgumentParser(prog=f"python -m {tool.module or 'helpers.benchmarks.' + tool.name}",
+                                     description=tool.description)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("fetch", help="convert and render the manifest's scores into a folder")
     p.add_argument("--out", required=True, type=Path)
