@@ -369,7 +369,7 @@ def test_the_task_names_its_models_and_refuses_genre(tmp_path):
     from helpers.tasks.study import clip_table, model_names, task_settings
 
     assert model_names(load_config("tempo")) == ("tempo-cnn", "librosa-tempo")
-    assert model_names(load_config("key")) == ("key-cnn", "key-profile")
+    assert model_names(load_config("key")) == ("key-chroma-net", "key-profile")
     assert task_settings(load_config("key"))["name"] == "key"
     with pytest.raises(StageError, match="genre runs through stages 3-5"):
         clip_table(load_config("offline", run_dir=str(tmp_path)))
