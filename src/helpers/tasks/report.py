@@ -11,7 +11,8 @@ from .metrics import KEY_CATEGORIES, OCTAVE_FACTORS, TOLERANCE
 
 #: where the fetch commands put the annotated sets this project ships manifests for
 DEFAULT_REAL = {"tempo": ("data/modules-tempo/tracks.csv",),
-                "key": ("data/keymidi/tracks.csv", "data/scorekey/tracks.csv", "data/folkkey/tracks.csv")}
+                "key": ("data/keymidi/tracks.csv", "data/scorekey/tracks.csv", "data/folkkey/tracks.csv",
+                        "data/fiddlekey/tracks.csv")}
 SMOKE_CLIPS = 12  # per genre, on the smoke profile
 
 
