@@ -19,6 +19,7 @@ pretty_midi = pytest.importorskip("pretty_midi")
 
 from helpers.benchmarks.debian.common import ManifestError  # noqa: E402
 from helpers.benchmarks.folkkey import FOLKKEY, abc, common, find, manifest  # noqa: E402
+from helpers.data import write_rows  # noqa: E402
 from helpers.benchmarks.keymidi import common as km_common  # noqa: E402
 from helpers.benchmarks.scorekey import convert  # noqa: E402
 from helpers.benchmarks.scorekey import fetch as sk_fetch  # noqa: E402
@@ -147,12 +148,7 @@ def _kept_rows(tmp_path: Path) -> list[dict]:
 
 
 def _write_manifest(tmp_path: Path, rows: list[dict]) -> Path:
-    path = tmp_path / "key.csv"
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(common.MANIFEST_COLUMNS), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    return path
+    return write_rows(tmp_path / "key.csv", rows, common.MANIFEST_COLUMNS)
 
 
 def test_manifest_round_trip_and_its_errors_name_row_and_value(tmp_path):

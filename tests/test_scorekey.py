@@ -27,6 +27,7 @@ from helpers.benchmarks.debian.common import ManifestError  # noqa: E402
 from helpers.benchmarks.keymidi import common as km_common  # noqa: E402
 from helpers.benchmarks.keymidi.evidence import read_midi  # noqa: E402
 from helpers.benchmarks.scorekey import common, convert, evidence, fetch, find, manifest  # noqa: E402
+from helpers.data import write_rows  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -255,12 +256,7 @@ def test_analyse_applies_the_rules_row_by_row(tmp_path):
 
 
 def _write_manifest(tmp_path: Path, rows: list[dict]) -> Path:
-    path = tmp_path / "key.csv"
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(common.MANIFEST_COLUMNS), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    return path
+    return write_rows(tmp_path / "key.csv", rows, common.MANIFEST_COLUMNS)
 
 
 def test_manifest_round_trip_and_its_errors_name_row_and_value(tmp_path):

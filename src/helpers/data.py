@@ -17,6 +17,7 @@ Each stage folder holds ``profile.json`` (time, settings, counts) and a
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -78,6 +79,15 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 def write_csv(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a table as CSV atomically (no index)."""
     return atomic_write_text(path, table.to_csv(index=False, lineterminator="\n"))
+
+
+def write_rows(path: str | os.PathLike, rows, columns) -> Path:
+    """Dict rows as CSV (csv.DictWriter's formatting, keys outside ``columns`` ignored), atomically."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return atomic_write_text(path, buf.getvalue())
 
 
 def write_json(obj, path: str | os.PathLike) -> Path:

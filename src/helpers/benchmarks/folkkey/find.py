@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..keymidi import evidence as km
-from ..keymidi.find import _write_csv
+from ...data import write_rows
 from ..scorekey.common import convert_paths, run_side, side_python
 from .abc import parse_tunes, key_of_field
 from .common import CORPUS, MANIFEST_COLUMNS, ONEILLS, SAMPLE_SEED, Collection, default_cache_dir, spec_of
@@ -166,11 +166,11 @@ def find(cache_dir: Path | None = None, manifest: Path | None = None, report: Pa
             break
     from .manifest import shipped_manifest
 
-    _write_csv(Path(manifest) if manifest else shipped_manifest(collection),
+    write_rows(Path(manifest) if manifest else shipped_manifest(collection),
                [manifest_row(r, version, collection) for r in sorted(chosen, key=lambda r: (r["tune"], r["path"]))],
                MANIFEST_COLUMNS)
     report_rows = sorted(checked + aside, key=lambda r: (r["tune"], r["path"]))
-    _write_csv(Path(report) if report else cache_dir / "candidates.csv", report_rows, REPORT_COLUMNS)
+    write_rows(Path(report) if report else cache_dir / "candidates.csv", report_rows, REPORT_COLUMNS)
     return report_rows
 
 

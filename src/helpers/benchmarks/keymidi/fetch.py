@@ -35,7 +35,7 @@ from ..debian.common import FetchError, ManifestError
 from ..debian.extract import extract_members
 from .common import (DEFAULT_SECONDS, SKIPPED_COLUMNS, TARGET_SR, TRACKS_COLUMNS, ReservedPackage,
                      default_cache_dir, refuse_reserved)
-from .find import _write_csv
+from ...data import write_rows
 from .manifest import read_manifest
 from .members import read_inner, split_path
 from .render import (DEFAULT_SOUNDFONT, Renderer, RendererUnavailable, add_render_arguments, ready_renderer,
@@ -206,8 +206,8 @@ def _fetch_package(package: str, rows: list[dict], out_dir: Path, cache_dir: Pat
 
 
 def _write_outputs(out_dir: Path, tracks: list[dict], skipped: list[dict]) -> None:
-    _write_csv(out_dir / "tracks.csv", tracks, TRACKS_COLUMNS)
-    _write_csv(out_dir / "skipped.csv", skipped, SKIPPED_COLUMNS)
+    write_rows(out_dir / "tracks.csv", tracks, TRACKS_COLUMNS)
+    write_rows(out_dir / "skipped.csv", skipped, SKIPPED_COLUMNS)
 
 
 def main(argv: list[str] | None = None) -> int:

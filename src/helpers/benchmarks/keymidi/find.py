@@ -12,9 +12,7 @@ music, then ``dpkg-deb`` listings of the packages downloaded (see :data:`SEARCHE
 
 from __future__ import annotations
 
-import csv
 import fnmatch
-import io
 import logging
 import math
 import posixpath
@@ -24,6 +22,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ...data import write_rows
 from ..debian.apt import AptLists, deb_fields, download_deb
 from ..debian.common import FetchError
 from ..debian.extract import extract_members
@@ -257,17 +256,6 @@ def manifest_rows(report: Sequence[dict]) -> list[dict]:
     return out
 
 
-def _write_csv(path: Path, rows: Sequence[dict], columns: Sequence[str]) -> None:
-    """The rows as CSV (csv.DictWriter's formatting), written atomically by :mod:`helpers.data`."""
-    from ...data import atomic_write_text
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    atomic_write_text(path, buf.getvalue())
-
-
 def find(packages: Sequence[str], cache_dir: Path, manifest: Path | None, report: Path | None,
          apt: AptLists | None = None) -> list[dict]:
     """Run the search over ``packages``; write the manifest and the report; return the report."""
@@ -294,9 +282,9 @@ def find(packages: Sequence[str], cache_dir: Path, manifest: Path | None, report
         items += [(package, version, p, d) for p, d in found]
     rows = analyse(items) + failed
     if manifest is not None:
-        _write_csv(manifest, manifest_rows(rows), MANIFEST_COLUMNS)
+        write_rows(manifest, manifest_rows(rows), MANIFEST_COLUMNS)
     if report is not None:
-        _write_csv(report, rows, REPORT_COLUMNS)
+        write_rows(report, rows, REPORT_COLUMNS)
     return rows
 
 

@@ -34,7 +34,7 @@ from typing import Callable
 from ..debian.common import ManifestError
 from ..keymidi.common import default_cache_dir as keymidi_cache_dir
 from ..keymidi.fetch import change_inside, tag_matches, write_excerpt
-from ..keymidi.find import _write_csv
+from ...data import write_rows
 from ..keymidi.render import DEFAULT_SOUNDFONT, Renderer, RendererUnavailable, add_render_arguments, ready_renderer
 from .common import (CORPUS, DEFAULT_SECONDS, SKIPPED_COLUMNS, TRACKS_COLUMNS, RefusedPath, SideVenvUnavailable,
                      convert_paths, default_cache_dir, refuse_path, side_python)
@@ -150,8 +150,8 @@ def fetch_tracks(out_dir: Path, cache_dir: Path | None = None, seconds: float = 
                     skipped.append(_skip(row, str(exc)))
                     log.warning("skip %s: %s", row["track_id"], exc)
         tracks = [track_row(row, done[row["track_id"]]) for row in rows if row["track_id"] in done]
-        _write_csv(out_dir / "tracks.csv", tracks, TRACKS_COLUMNS)
-        _write_csv(out_dir / "skipped.csv", skipped, SKIPPED_COLUMNS)
+        write_rows(out_dir / "tracks.csv", tracks, TRACKS_COLUMNS)
+        write_rows(out_dir / "skipped.csv", skipped, SKIPPED_COLUMNS)
     return tracks, skipped
 
 

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Sequence
 
 from ..keymidi import evidence as km
-from ..keymidi.find import _write_csv
+from ...data import write_rows
 from . import evidence as ev_mod
 from .common import CORPUS, MANIFEST_COLUMNS, convert_paths, default_cache_dir, excluded, run_side, side_python
 
@@ -155,9 +155,9 @@ def find(cache_dir: Path, manifest: Path | None, report: Path | None, python: Pa
     converted, version = convert_paths(python, todo, Path(cache_dir) / "midi")
     rows = analyse(paths, converted, version)
     if manifest is not None:
-        _write_csv(Path(manifest), manifest_rows(rows), MANIFEST_COLUMNS)
+        write_rows(Path(manifest), manifest_rows(rows), MANIFEST_COLUMNS)
     if report is not None:
-        _write_csv(Path(report), rows, REPORT_COLUMNS)
+        write_rows(Path(report), rows, REPORT_COLUMNS)
     return rows
 
 
