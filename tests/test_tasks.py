@@ -249,6 +249,33 @@ def test_key_metrics_are_mirex_weighted():
     assert key_category("A# minor", "Bb minor") == "correct"
 
 
+def test_model_and_baseline_are_compared_item_by_item_with_a_paired_interval():
+    import pandas as pd
+
+    from helpers.tasks.metrics import item_scores, paired_difference
+    from helpers.tasks.report import results_table
+    from helpers.tasks.study import _score_set
+
+    assert list(item_scores("tempo", [120, 120, 90], [240, 100, 91])) == [1.0, 0.0, 1.0]
+    d = paired_difference(np.array([1.0, 1.0, 0.5, 0.0]), np.array([1.0, 0.2, 0.5, 0.3]))
+    assert d["difference"] == pytest.approx((0.8 - 0.3) / 4) and (d["model_better"], d["baseline_better"]) == (1, 1)
+    assert d["difference_ci"][0] < d["difference"] < d["difference_ci"][1]
+    # the same items scored twice: the paired interval is a point, though each side's own interval is wide
+    same = _score_set("key", pd.DataFrame({"label": ["C major", "A minor"] * 5, "model": ["C major", "C major"] * 5,
+                                           "baseline": ["C major", "C major"] * 5}))
+    assert same["model_minus_baseline"] == {"metric": "weighted_score", "items": 10, "difference": 0.0,
+                                            "difference_ci": [0.0, 0.0], "model_better": 0, "baseline_better": 0}
+    a = pd.DataFrame({"label": ["C major"] * 4, "model": ["C major"] * 4, "baseline": ["G major"] * 4})
+    b = pd.DataFrame({"label": ["D minor"] * 2, "model": ["F major"] * 2, "baseline": ["D minor"] * 2})
+    results = {"model": "m", "baseline": "b", "sets": {"a": _score_set("key", a), "b": _score_set("key", b)},
+               "pooled_real": _score_set("key", pd.concat([a, b], ignore_index=True))}
+    assert results["pooled_real"]["model_minus_baseline"]["difference"] == pytest.approx((4 * 0.5 - 2 * 0.7) / 6)
+    table = results_table(results, "key").set_index(["set", "estimator"])
+    assert table.loc[("a", "m"), "model − baseline"] == "+0.500 [+0.500, +0.500]"
+    assert table.loc[("b", "m"), "model − baseline"].startswith("-0.700")
+    assert table.loc[("all real sets, pooled", "m"), "items"] == 6 and table.loc[("a", "b"), "model − baseline"] == ""
+
+
 def test_the_baselines_find_a_plain_key_and_a_click_tempo():
     from helpers.tasks.baselines import KeyProfile, LibrosaTempo
 

@@ -494,6 +494,11 @@ def _task(args) -> int:
     results = run_task(cfg)
     for name, entry in results["sets"].items():
         print(f"{name}: " + json.dumps({k: entry.get(k) for k in ("items", "model", "baseline")}, default=str)[:400])
+    for name, entry in {**results["sets"], "pooled real sets": results.get("pooled_real")}.items():
+        d = (entry or {}).get("model_minus_baseline") or {}
+        if d.get("difference") is not None:
+            lo, hi = d["difference_ci"]
+            print(f"{name}: model - baseline {d['metric']} {d['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}] on {d['items']} items")
     print(f"metrics: {cfg.run_path / 'metrics.json'}")
     return 0
 

@@ -5,6 +5,8 @@ away, 0.3 relative, 0.2 parallel, 0 other), its breakdown, and accuracy. Tempo:
 Accuracy1 (within 4 % of the reference), Accuracy2 (within 4 % of the reference times
 1, 2, 3, 1/2 or 1/3: octave errors allowed), and mir_eval's P-score where the reference
 has two tempi. Intervals: Wilson for proportions, a seeded bootstrap for the weighted score.
+Model against baseline: the per-item difference of the task's headline figure (weighted
+score, Accuracy2) with a paired bootstrap interval, the items resampled jointly.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from ..evaluation import wilson_interval
 KEY_CATEGORIES = {1.0: "correct", 0.5: "fifth", 0.3: "relative", 0.2: "parallel", 0.0: "other"}
 TOLERANCE = 0.04
 OCTAVE_FACTORS = (1.0, 2.0, 3.0, 1.0 / 2.0, 1.0 / 3.0)
+#: the figure a task's estimators are compared on, item by item
+HEADLINE = {"key": "weighted_score", "tempo": "accuracy2"}
 
 
 def key_scores(reference: Sequence[str], estimate: Sequence[str]) -> np.ndarray:
@@ -45,6 +49,22 @@ def key_metrics(reference: Sequence[str], estimate: Sequence[str]) -> dict:
     return {"items": n, "weighted_score": float(scores.mean()) if n else None,
             "weighted_score_ci": bootstrap_interval(scores), "accuracy": right / n if n else None,
             "accuracy_ci": wilson_interval(right, n), "breakdown": breakdown}
+
+
+def item_scores(task: str, reference: Sequence, estimate: Sequence) -> np.ndarray:
+    """Each item's share of the task's headline figure: its weighted key score, or its Accuracy2 hit."""
+    if task == "key":
+        return key_scores(reference, estimate)
+    return tempo_hits(reference, estimate)[1].astype(float)
+
+
+def paired_difference(model: np.ndarray, baseline: np.ndarray, seed: int = 0, n: int = 2000) -> dict:
+    """Model minus baseline on the same items: the mean per-item difference, its paired bootstrap
+    95 % interval, and on how many items each side scores more."""
+    d = np.asarray(model, dtype=float) - np.asarray(baseline, dtype=float)
+    return {"items": len(d), "difference": float(d.mean()) if len(d) else None,
+            "difference_ci": bootstrap_interval(d, seed=seed, n=n),
+            "model_better": int((d > 0).sum()), "baseline_better": int((d < 0).sum())}
 
 
 def key_category(reference: str, estimate: str) -> str:

@@ -39,22 +39,33 @@ def task_config(task: str, profile: str = "offline", overrides: dict | None = No
 
 
 def results_table(results: dict, task: str) -> pd.DataFrame:
-    """One row per (set, estimator): the task's figures with their 95 % intervals."""
+    """One row per (set, estimator): the task's figures with their 95 % intervals; on the model's
+    row, its paired difference from the baseline on the same items; last, all real sets pooled."""
+    keys = ("weighted_score", "accuracy") if task == "key" else ("accuracy1", "accuracy2", "p_score")
+    entries = dict(results["sets"])
+    if results.get("pooled_real"):
+        entries["all real sets, pooled"] = results["pooled_real"]
     rows = []
-    for name, entry in results["sets"].items():
+    for name, entry in entries.items():
         for who in ("model", "baseline"):
             m = entry.get(who)
             if not m:
                 continue
-            label = results[who]
-            row = {"set": name, "estimator": label, "items": m["items"]}
-            keys = ("weighted_score", "accuracy") if task == "key" else ("accuracy1", "accuracy2", "p_score")
+            row = {"set": name, "estimator": results[who], "items": m["items"]}
             for k in keys:
                 if m.get(k) is not None:
-                    ci = m.get(f"{k}_ci")
-                    row[k] = f"{m[k]:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+                    row[k] = _with_interval(m[k], m.get(f"{k}_ci"))
+            paired = entry.get("model_minus_baseline")
+            if paired and paired.get("difference") is not None:
+                row["model − baseline"] = (_with_interval(paired["difference"], paired["difference_ci"], sign=True)
+                                           if who == "model" else "")
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _with_interval(value: float, ci, sign: bool = False) -> str:
+    f = "{:+.3f}" if sign else "{:.3f}"
+    return f.format(value) + (f" [{f.format(ci[0])}, {f.format(ci[1])}]" if ci else "")
 
 
 def plot_tempo_scatter(pred: pd.DataFrame, title: str = "", ax=None):

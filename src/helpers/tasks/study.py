@@ -199,7 +199,9 @@ def window_features(task: str, paths, window_s: float, progress: bool = False, d
 
 
 def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
-    """The model and the baseline on the synthetic validation split and on each annotated real set."""
+    """The model and the baseline on the synthetic validation split and on each annotated real set,
+    each with the paired difference between them; with two real sets or more, also on all their
+    items pooled (``pooled_real``: every item counts once, so the larger sets weigh more)."""
     from ..data import write_csv
     from ..environment import environment_record
 
@@ -217,6 +219,7 @@ def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
                      "train_clips": int(info["fingerprint"]["clips"] - len(val)), "best_epoch": info["best_epoch"],
                      "sets": {}}
     sets = [("synthetic_val", val)]
+    real_tables: list[pd.DataFrame] = []
     for spec in _real_specs(cfg):
         sets.append((spec, annotated_items(task, spec)))
     for name, items in sets:
@@ -230,18 +233,34 @@ def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
             extra = {"reference2": table["tempo2_bpm"].astype(float).to_numpy(),
                      "weight": table["tempo_weight"].fillna(0.5).astype(float).to_numpy(),
                      "estimate2": table["model2"].to_numpy()}
-        ref = table["label"].astype(float) if task == "tempo" else table["label"]
-        entry = {"items": len(table), "model": _metrics(task, ref, table["model"], extra),
-                 "baseline": _metrics(task, ref, table["baseline"])}
+        results["sets"][name] = _score_set(task, table, extra)
         if task == "key":
             from .metrics import key_category
 
-            table["model_category"] = [key_category(r, e) for r, e in zip(ref, table["model"])]
-            table["baseline_category"] = [key_category(r, e) for r, e in zip(ref, table["baseline"])]
-        results["sets"][name] = entry
+            table["model_category"] = [key_category(r, e) for r, e in zip(table["label"], table["model"])]
+            table["baseline_category"] = [key_category(r, e) for r, e in zip(table["label"], table["baseline"])]
+        if name != "synthetic_val":
+            real_tables.append(table[["label", "model", "baseline"]])
         write_csv(table, task_dir(cfg) / f"predictions-{_slug(name)}.csv")
+    if len(real_tables) > 1:
+        results["pooled_real"] = {**_score_set(task, pd.concat(real_tables, ignore_index=True)),
+                                  "sets": [n for n in results["sets"] if n != "synthetic_val"
+                                           and results["sets"][n]["items"]]}
     _write_metrics(cfg, task, results, environment_record())
     return results
+
+
+def _score_set(task: str, table: pd.DataFrame, extra: dict | None = None) -> dict:
+    """The model's and the baseline's figures on one set of items (``label``, ``model``,
+    ``baseline`` columns), and the paired difference of the headline figure between them."""
+    from .metrics import HEADLINE, item_scores, paired_difference
+
+    ref = table["label"].astype(float) if task == "tempo" else table["label"]
+    paired = paired_difference(item_scores(task, list(ref), list(table["model"])),
+                               item_scores(task, list(ref), list(table["baseline"])))
+    return {"items": len(table), "model": _metrics(task, ref, table["model"], extra),
+            "baseline": _metrics(task, ref, table["baseline"]),
+            "model_minus_baseline": {"metric": HEADLINE[task], **paired}}
 
 
 def _slug(name: str) -> str:
