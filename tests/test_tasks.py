@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -229,6 +232,40 @@ def test_generated_clips_carry_jams_midi_and_label_columns(tmp_path):
 
 
 # --- 4. metrics, baselines, models -------------------------------------------------------------------
+
+def test_a_kill_between_the_models_save_and_its_record_never_pairs_old_settings_with_new_weights(tmp_path,
+                                                                                               monkeypatch):
+    import torch
+
+    from helpers import data, pipeline
+    from helpers.config import load_config
+    from helpers.tasks import study
+
+    def cfg_with(lr):
+        return load_config("key", {"prompts.clips_per_genre": 2, "generation.workers": 1, "generation.duration_s": 4.0,
+                                   "task.max_epochs": 2, "task.learning_rate": lr}, run_dir=str(tmp_path / "run"))
+
+    a, b = cfg_with(0.01), cfg_with(0.5)
+    pipeline.run_prompts(a)
+    pipeline.run_generation(a, progress=False)
+    model_a, _ = study.train_task(a, progress=False)
+    weights = {k: v.clone() for k, v in model_a.net.state_dict().items()}
+
+    real_write = data.atomic_write_text
+
+    def killed(path, text):
+        if Path(path).name == "model.json":
+            raise KeyboardInterrupt("killed after the model's save")
+        return real_write(path, text)
+
+    monkeypatch.setattr(data, "atomic_write_text", killed)
+    with pytest.raises(KeyboardInterrupt):
+        study.train_task(b, progress=False)  # model.pt now holds b's weights, model.json is gone
+    monkeypatch.undo()
+    again, _ = study.train_task(a, progress=False)
+    assert all(torch.equal(weights[k], v) for k, v in again.net.state_dict().items())
+    assert json.loads((study.task_dir(a) / "model.json").read_text())["fingerprint"]["settings"]["learning_rate"] == 0.01
+
 
 def test_tempo_metrics_count_octave_errors_only_in_accuracy2():
     from helpers.tasks.metrics import tempo_metrics

@@ -134,6 +134,9 @@ def train_task(cfg, progress: bool = True):
     fp = _fingerprint(cfg, clips)
     if path.is_file() and record.is_file() and json.loads(record.read_text()).get("fingerprint") == fp:
         return cls.load(path), clips
+    # the record goes first: a kill between the new model's save and its record leaves no record, so
+    # no later run with the old settings can pair the old record with the new weights
+    record.unlink(missing_ok=True)
     X = clip_features(cfg, clips, progress)
     y = [_encode(task, label) for label in clips["label"]]
     model = new_model(cfg)
