@@ -57,4 +57,4 @@ def test_the_tempo_and_key_notebooks_run_at_smoke_size(tmp_path, monkeypatch):
         assert pooled["items"] == 6 and pooled["sets"] == real
         assert pooled["model_minus_baseline"]["items"] == 6 and "model − baseline" in text
         assert "environment" in metrics
-        assert (run_dir / "ablation-style" / "metrics.json").is_file()
+        assert (run_dir / "ablation-style" / "metrics.json").is_file() and "paired on each real set" in text

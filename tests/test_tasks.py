@@ -313,6 +313,33 @@ def test_model_and_baseline_are_compared_item_by_item_with_a_paired_interval():
     assert table.loc[("all real sets, pooled", "m"), "items"] == 6 and table.loc[("a", "b"), "model − baseline"] == ""
 
 
+def test_two_ablation_arms_are_compared_on_the_same_items_and_never_on_different_ones(tmp_path):
+    from types import SimpleNamespace
+
+    from helpers.errors import StageError
+    from helpers.tasks.report import arm_difference
+    from helpers.tasks.study import _slug, task_dir
+
+    def arm(folder, estimates):
+        cfg = SimpleNamespace(run_path=tmp_path / folder, task=SimpleNamespace(name="tempo"))
+        task_dir(cfg).mkdir(parents=True)
+        for name, est in estimates.items():
+            pd.DataFrame({"id": [f"t{i}" for i in range(len(est))], "label": [100.0] * len(est), "model": est}
+                         ).to_csv(task_dir(cfg) / f"predictions-{_slug(name)}.csv", index=False)
+        return cfg
+
+    sets = {"synthetic_val": {"items": 3}, "csv:a.csv": {"items": 4}}
+    full = arm("full", {"synthetic_val": [1, 2, 3], "csv:a.csv": [100, 200, 50, 77]})
+    own = arm("own", {"synthetic_val": [9], "csv:a.csv": [100, 100, 61, 100]})
+    table = arm_difference(full, own, {"sets": sets})
+    assert list(table["set"]) == ["csv:a.csv"]  # each arm's synthetic split is its own: not paired
+    row = table.iloc[0]
+    assert row["accuracy2: difference [95 % CI]"].startswith("+0.000") and (row["items better"], row["items worse"]) == (1, 1)
+    short = arm("short", {"csv:a.csv": [100, 100, 61]})
+    with pytest.raises(StageError, match="different items"):
+        arm_difference(full, short, {"sets": sets})
+
+
 def test_the_baselines_find_a_plain_key_and_a_click_tempo():
     from helpers.tasks.baselines import KeyProfile, LibrosaTempo
 

@@ -147,7 +147,8 @@ def mistakes(pred: pd.DataFrame, task: str, n: int = 12) -> pd.DataFrame:
 
 def ablation(cfg, progress: bool = True) -> dict:
     """What the spread buys: the same study with each genre's own tempo range and keys
-    (``tempo_spread: style``, ``key_spread: style``), in ``<run>/ablation-style/``, on the same sets."""
+    (``tempo_spread: style``, ``key_spread: style``), in ``<run>/ablation-style/``, on the same sets;
+    ``paired``: the full spread's model minus the other's on each real set (:func:`arm_difference`)."""
     from .. import pipeline
     from .study import run_task
 
@@ -159,4 +160,31 @@ def ablation(cfg, progress: bool = True) -> dict:
                         run_dir=str(cfg.run_path / "ablation-style"))
     pipeline.run_prompts(other)
     pipeline.run_generation(other, progress=progress)
-    return {"full spread": None, "genre's own ranges": run_task(other, progress)}
+    results = run_task(other, progress)
+    return {"full spread": None, "genre's own ranges": results, "paired": arm_difference(cfg, other, results)}
+
+
+def arm_difference(cfg, other, results: dict) -> pd.DataFrame:
+    """On each real set: ``cfg``'s model minus ``other``'s (two arms of an ablation, each with its
+    own run folder) on the headline figure, paired on the same items, with a bootstrap interval.
+    The synthetic validation splits are left out: each arm has its own clips."""
+    from ..errors import StageError
+    from .metrics import HEADLINE, item_scores, paired_difference
+    from .study import predictions
+
+    task = cfg.task.name
+    rows = []
+    for name, entry in results["sets"].items():
+        if name == "synthetic_val" or not entry.get("items"):
+            continue
+        mine, theirs = predictions(cfg, name), predictions(other, name)
+        both = mine.merge(theirs[["id", "model"]], on="id", suffixes=("", "_other"))
+        if not len(both) == len(mine) == len(theirs):
+            raise StageError(f"{name}: the arms were scored on different items ({len(mine)} and {len(theirs)}, "
+                             f"{len(both)} in common); run both on the same sets")
+        ref = list(both["label"].astype(float) if task == "tempo" else both["label"])
+        d = paired_difference(item_scores(task, ref, list(both["model"])), item_scores(task, ref, list(both["model_other"])))
+        rows.append({"set": name, "items": d["items"],
+                     f"{HEADLINE[task]}: difference [95 % CI]": _with_interval(d["difference"], d["difference_ci"], sign=True),
+                     "items better": d["model_better"], "items worse": d["baseline_better"]})
+    return pd.DataFrame(rows)
