@@ -415,6 +415,46 @@ def recall_problems(text: str, reports: Path = REPORTS) -> list[str]:
     return problems
 
 
+#: the README's tempo and key rows: row -> (report, the set as its results table names it, figure column)
+TASK_ROWS = {
+    "tempo, Accuracy2: 115 tracker modules": ("10_tempo.html", "csv:data/modules-tempo/tracks.csv", 5),
+    "key, MIREX weighted: 300 fiddle tunes (held out)": ("11_key.html", "csv:data/fiddlekey/tracks.csv", 4),
+    "key, MIREX weighted: 657 items of four sets, pooled": ("11_key.html", "all real sets, pooled", 4),
+    "key, MIREX weighted: 18 stated-key MIDI pieces": ("11_key.html", "csv:data/keymidi/tracks.csv", 4),
+}
+
+
+def signed_numbers(text: str) -> list[float]:
+    return [float(x.replace("−", "-")) for x in re.findall(r"[-+−]?\d+(?:\.\d+)?", text)]
+
+
+def task_problems(text: str, reports: Path = REPORTS) -> list[str]:
+    """Where a page's tempo/key table differs from the results tables of notebooks 10 and 11
+    (rows: index, set, estimator, items, figures..., model − baseline)."""
+    table = marked_table(text, "tasks")
+    if table is None:
+        return ["no tasks table (<!-- tasks ... --> then a table)"]
+    problems = []
+    for row, (report, name, column) in TASK_ROWS.items():
+        rows = [r for r in report_rows(reports / report) if len(r) == 7 and r[1] == name]
+        if row not in table or len(rows) < 2:
+            problems.append(f"{row!r}: {'not in the page' if row not in table else f'no {name} rows in {report}'}")
+            continue
+        model, baseline = rows[0], rows[1]  # the results table's first two rows of the set
+        want = (signed_numbers(model[column]), signed_numbers(baseline[column]), signed_numbers(model[6]))
+        got = tuple(signed_numbers(c) for c in table[row][:3])
+        if got != want:
+            problems.append(f"{row}: {table[row][:3]}, {report} says {[model[column], baseline[column], model[6]]}")
+    return problems
+
+
+def test_the_readme_task_figures_are_the_committed_reports():
+    text = README.read_text(encoding="utf-8")
+    assert task_problems(text) == []
+    assert task_problems(text.replace("−0.039 [−0.239", "+0.039 [−0.239"))  # a sign is a figure too
+    assert task_problems(text.replace("0.960 [0.939, 0.977]", "0.961 [0.939, 0.977]"))
+
+
 def test_the_readme_headline_is_the_committed_report():
     assert headline_problems(README.read_text(encoding="utf-8")) == []
 
