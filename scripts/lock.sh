@@ -2,7 +2,9 @@
 # Refresh the lock files from requirements/*.txt (maintainers; needs the package index).
 #
 #   scripts/lock.sh            re-resolve: newest versions the ranges admit
-#   scripts/lock.sh --check    fail if the lock files are not what the ranges resolve to now
+#   scripts/lock.sh --check    fail if a lock file is not a resolution of the ranges as they are now
+#                              (its versions kept where the ranges still admit them: a newer release
+#                              on the index is not a failure; an edited range the lock breaks is)
 #   scripts/lock.sh --docs     re-resolve requirements/docs.lock only (the study's lock untouched)
 #   scripts/lock.sh --scorekey re-resolve requirements/scorekey.lock only
 #
@@ -27,7 +29,10 @@ if [ ! -x "$TOOLS/bin/uv" ]; then
   "$TOOLS/bin/python" -m pip -q --disable-pip-version-check install "uv==$UV_VERSION"
 fi
 OUT="$ROOT/requirements"
-[ "${1:-}" = "--check" ] && { OUT="$(mktemp -d)"; trap 'rm -rf "$OUT"' EXIT; }
+if [ "${1:-}" = "--check" ]; then  # uv keeps the versions of an existing output file it still can
+  OUT="$(mktemp -d)"; trap 'rm -rf "$OUT"' EXIT
+  cp "$ROOT"/requirements/lock.txt "$ROOT"/requirements/*.lock "$OUT"/
+fi
 compile() {  # uv pip compile, with the command that made it in the header
   "$TOOLS/bin/uv" pip compile --quiet --generate-hashes --python-version "$PY_VERSION" \
     --python-platform "$PLATFORM" --custom-compile-command "scripts/lock.sh" "$@"
@@ -47,7 +52,7 @@ compile --no-deps requirements/nodeps.txt -o "$OUT/nodeps.lock"
 if [ "${1:-}" = "--check" ]; then
   diff -u requirements/lock.txt "$OUT/lock.txt" && diff -u requirements/nodeps.lock "$OUT/nodeps.lock" \
     && for group in "${OPTIONAL[@]}"; do diff -u "requirements/$group.lock" "$OUT/$group.lock" || exit 1; done \
-    && echo "[lock] requirements/lock.txt, nodeps.lock, docs.lock and scorekey.lock are current"
+    && echo "[lock] requirements/lock.txt, nodeps.lock, docs.lock and scorekey.lock resolve the ranges as they are"
 else
   echo "[lock] wrote requirements/lock.txt ($(grep -c '==' requirements/lock.txt) packages), nodeps.lock, docs.lock and scorekey.lock"
 fi
