@@ -67,6 +67,13 @@ def paired_difference(model: np.ndarray, baseline: np.ndarray, seed: int = 0, n:
             "model_better": int((d > 0).sum()), "baseline_better": int((d < 0).sum())}
 
 
+def compare(task: str, reference: Sequence, estimate: Sequence, other: Sequence) -> dict:
+    """``estimate`` minus ``other`` on the task's headline figure, item by item
+    (:func:`paired_difference` of their :func:`item_scores`), with the figure's name."""
+    return {"metric": HEADLINE[task], **paired_difference(item_scores(task, reference, estimate),
+                                                          item_scores(task, reference, other))}
+
+
 def key_category(reference: str, estimate: str) -> str:
     return KEY_CATEGORIES[float(key_scores([reference], [estimate])[0])]
 

@@ -169,7 +169,7 @@ def arm_difference(cfg, other, results: dict) -> pd.DataFrame:
     own run folder) on the headline figure, paired on the same items, with a bootstrap interval.
     The synthetic validation splits are left out: each arm has its own clips."""
     from ..errors import StageError
-    from .metrics import HEADLINE, item_scores, paired_difference
+    from .metrics import compare
     from .study import predictions
 
     task = cfg.task.name
@@ -182,9 +182,8 @@ def arm_difference(cfg, other, results: dict) -> pd.DataFrame:
         if not len(both) == len(mine) == len(theirs):
             raise StageError(f"{name}: the arms were scored on different items ({len(mine)} and {len(theirs)}, "
                              f"{len(both)} in common); run both on the same sets")
-        ref = list(both["label"].astype(float) if task == "tempo" else both["label"])
-        d = paired_difference(item_scores(task, ref, list(both["model"])), item_scores(task, ref, list(both["model_other"])))
+        d = compare(task, list(both["label"]), list(both["model"]), list(both["model_other"]))
         rows.append({"set": name, "items": d["items"],
-                     f"{HEADLINE[task]}: difference [95 % CI]": _with_interval(d["difference"], d["difference_ci"], sign=True),
+                     f"{d['metric']}: difference [95 % CI]": _with_interval(d["difference"], d["difference_ci"], sign=True),
                      "items better": d["model_better"], "items worse": d["baseline_better"]})
     return pd.DataFrame(rows)

@@ -222,7 +222,7 @@ def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
                      "train_clips": int(info["fingerprint"]["clips"] - len(val)), "best_epoch": info["best_epoch"],
                      "sets": {}}
     sets = [("synthetic_val", val)]
-    real_tables: list[pd.DataFrame] = []
+    real_tables: dict[str, pd.DataFrame] = {}  # each real set with items: its labels and both estimates
     for spec in _real_specs(cfg):
         sets.append((spec, annotated_items(task, spec)))
     for name, items in sets:
@@ -243,12 +243,11 @@ def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
             table["model_category"] = [key_category(r, e) for r, e in zip(table["label"], table["model"])]
             table["baseline_category"] = [key_category(r, e) for r, e in zip(table["label"], table["baseline"])]
         if name != "synthetic_val":
-            real_tables.append(table[["label", "model", "baseline"]])
+            real_tables[name] = table[["label", "model", "baseline"]]
         write_csv(table, task_dir(cfg) / f"predictions-{_slug(name)}.csv")
     if len(real_tables) > 1:
-        results["pooled_real"] = {**_score_set(task, pd.concat(real_tables, ignore_index=True)),
-                                  "sets": [n for n in results["sets"] if n != "synthetic_val"
-                                           and results["sets"][n]["items"]]}
+        results["pooled_real"] = {**_score_set(task, pd.concat(real_tables.values(), ignore_index=True)),
+                                  "sets": list(real_tables)}
     _write_metrics(cfg, task, results, environment_record())
     return results
 
@@ -256,14 +255,12 @@ def evaluate_task(cfg, model=None, progress: bool = True) -> dict:
 def _score_set(task: str, table: pd.DataFrame, extra: dict | None = None) -> dict:
     """The model's and the baseline's figures on one set of items (``label``, ``model``,
     ``baseline`` columns), and the paired difference of the headline figure between them."""
-    from .metrics import HEADLINE, item_scores, paired_difference
+    from .metrics import compare
 
     ref = table["label"].astype(float) if task == "tempo" else table["label"]
-    paired = paired_difference(item_scores(task, list(ref), list(table["model"])),
-                               item_scores(task, list(ref), list(table["baseline"])))
     return {"items": len(table), "model": _metrics(task, ref, table["model"], extra),
             "baseline": _metrics(task, ref, table["baseline"]),
-            "model_minus_baseline": {"metric": HEADLINE[task], **paired}}
+            "model_minus_baseline": compare(task, list(ref), list(table["model"]), list(table["baseline"]))}
 
 
 def _slug(name: str) -> str:
